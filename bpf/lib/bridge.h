@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The L2 bridge decision shared by the XDP and tc programs: learn the source,
+ * then say where the frame goes (one port, every port, the host stack, or
+ * nowhere and why). The caller turns the verdict into its own actions; only
+ * tc can flood (clone) or deliver into the host stack, so XDP hands those
+ * verdicts to tc with XDP_PASS.
+ */
+#ifndef XV_BRIDGE_H
+#define XV_BRIDGE_H
+
+#include <linux/pkt_cls.h>
+#include "lib/fdb.h"
+
+enum xv_verdict {
+	XV_V_DROP,	/* drop, reason in *why */
+	XV_V_FORWARD,	/* to one port: *out_ifindex, its flags in *out_flags */
+	XV_V_FLOOD,	/* broadcast, multicast, unknown unicast */
+	XV_V_HOST,	/* addressed to the host's own MAC */
+};
+
+static __always_inline enum xv_verdict
+bridge_decide(const struct xv_port *port, const struct xv_net *net,
+	      const struct ethhdr *eth, __u32 in, __u64 now,
+	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
+	      enum xv_drop *why)
+{
+	struct xv_port *target;
+	__u32 ifindex;
+
+	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source)) {
+		*why = XV_DROP_BAD_SRC;
+		return XV_V_DROP;
+	}
+	fdb_learn(port->net, eth->h_source, in, now, s);
+
+	if (mac_is_multicast(eth->h_dest))
+		return XV_V_FLOOD;
+	if (net->uplink && mac_equal(eth->h_dest, net->host_mac))
+		return XV_V_HOST;
+
+	ifindex = fdb_lookup(port->net, eth->h_dest, now, fdb_ageing_ns());
+	if (!ifindex)
+		return XV_V_FLOOD;
+	if (ifindex == in) {
+		*why = XV_DROP_SAME_PORT;
+		return XV_V_DROP;
+	}
+	target = bpf_map_lookup_elem(&xv_port, &ifindex);
+	if (!target || !target->net)	/* port gone since it was learned */
+		return XV_V_FLOOD;
+	if (target->net != port->net) {
+		*why = XV_DROP_CROSS_NET;
+		return XV_V_DROP;
+	}
+	*out_ifindex = ifindex;
+	*out_flags = target->flags;
+	return XV_V_FORWARD;
+}
+
+/*
+ * Clone the frame to every member port of the network but skip. Frames
+ * cloned out of the uplink are marked so that the uplink's egress program
+ * lets them pass instead of treating them as the host's own.
+ */
+static __always_inline void bridge_flood(struct __sk_buff *skb,
+					 const struct xv_net *net, __u32 skip,
+					 struct xv_stats *s)
+{
+	__u32 nports = net->nports;
+	__u32 i;
+
+	for (i = 0; i < XV_MAX_PORTS; i++) {
+		__u32 ifindex;
+
+		if (i >= nports)
+			break;
+		ifindex = net->ports[i];
+		if (!ifindex || ifindex == skip)
+			continue;
+		if (ifindex == net->uplink)
+			skb->mark = XV_MARK_FWD;
+		if (bpf_clone_redirect(skb, ifindex, 0))
+			stats_drop(s, XV_DROP_REDIRECT);
+		skb->mark = 0;
+	}
+}
+
+/* Clone the frame into the host stack through the uplink's receive path. */
+static __always_inline void bridge_clone_to_host(struct __sk_buff *skb,
+						 const struct xv_net *net,
+						 struct xv_stats *s)
+{
+	skb->mark = XV_MARK_HOST;
+	if (bpf_clone_redirect(skb, net->uplink, BPF_F_INGRESS))
+		stats_drop(s, XV_DROP_REDIRECT);
+	else
+		STAT_INC(s, to_host);
+	skb->mark = 0;
+}
+
+#endif

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entry points of the xvnet datapath. Each is thin: it finds the port and its
+ * network, asks the shared bridge logic for a verdict, and acts on it in the
+ * way its hook allows.
+ *
+ *   xv_xdp_port      XDP on a port: learn, redirect known unicast through
+ *                    the devmap; everything else goes on to tc (XDP_PASS).
+ *   xv_tc_ingress    tc ingress on every port: the complete bridge (forward,
+ *                    flood by cloning, deliver into the host stack).
+ *   xv_tc_egress     tc egress on a bridged uplink: frames the host itself
+ *                    sends on the LAN also reach the VMs behind it.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xvnet.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/fdb.h"
+#include "lib/csum.h"
+#include "lib/bridge.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("xdp")
+int xv_xdp_port(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 in = ctx->ingress_ifindex, out = 0, out_flags = 0;
+	enum xv_drop why = XV_DROP_MAX;
+	enum xv_verdict verdict;
+	struct xv_port *port;
+	struct xv_net *net;
+	struct xv_stats *s;
+
+	port = bpf_map_lookup_elem(&xv_port, &in);
+	if (!port || !port->net)
+		return XDP_PASS;
+	net = bpf_map_lookup_elem(&xv_net, &port->net);
+	if (!net)
+		return XDP_PASS;
+	s = stats_get(port->net);
+	if ((void *)(eth + 1) > data_end) {
+		STAT_INC(s, rx_packets);
+		stats_drop(s, XV_DROP_RUNT);
+		return XDP_DROP;
+	}
+
+	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
+				s, &out, &out_flags, &why);
+	if (verdict == XV_V_DROP) {
+		STAT_INC(s, rx_packets);
+		stats_drop(s, why);
+		return XDP_DROP;
+	}
+	if (verdict != XV_V_FORWARD || !(out_flags & XV_PORT_XDP_TARGET))
+		goto to_tc;
+	if ((port->flags & XV_PORT_CSUM_VERIFY) && !csum_complete(eth, data_end)) {
+		STAT_INC(s, csum_pass);
+		goto to_tc;
+	}
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += data_end - data;
+		s->fwd_xdp++;
+	}
+	return bpf_redirect_map(&xv_tx, out, XDP_PASS);
+to_tc:
+	STAT_INC(s, xdp_pass);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int xv_tc_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	__u32 in = skb->ifindex, out = 0, out_flags = 0;
+	enum xv_drop why = XV_DROP_MAX;
+	enum xv_verdict verdict;
+	struct xv_port *port;
+	struct xv_net *net;
+	struct xv_stats *s;
+
+	/* Our own delivery into the host stack: it is the host's now. */
+	if (skb->mark == XV_MARK_HOST) {
+		skb->mark = 0;
+		return TC_ACT_OK;
+	}
+	port = bpf_map_lookup_elem(&xv_port, &in);
+	if (!port || !port->net)
+		return TC_ACT_OK;
+	net = bpf_map_lookup_elem(&xv_net, &port->net);
+	if (!net)
+		return TC_ACT_OK;
+	s = stats_get(port->net);
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += skb->len;
+	}
+	if ((void *)(eth + 1) > data_end) {
+		stats_drop(s, XV_DROP_RUNT);
+		return TC_ACT_SHOT;
+	}
+
+	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
+				s, &out, &out_flags, &why);
+	switch (verdict) {
+	case XV_V_FORWARD:
+		STAT_INC(s, fwd_tc);
+		if (out == net->uplink)
+			skb->mark = XV_MARK_FWD;
+		return bpf_redirect(out, 0);
+	case XV_V_HOST:
+		if (in == net->uplink)
+			return TC_ACT_OK;
+		STAT_INC(s, to_host);
+		skb->mark = XV_MARK_HOST;
+		return bpf_redirect(net->uplink, BPF_F_INGRESS);
+	case XV_V_FLOOD:
+		STAT_INC(s, flood);
+		bridge_flood(skb, net, in, s);
+		if (in == net->uplink)
+			return TC_ACT_OK;	/* the host is on the LAN too */
+		if (net->uplink)
+			bridge_clone_to_host(skb, net, s);
+		return TC_ACT_SHOT;
+	case XV_V_DROP:
+	default:
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
+}
+
+SEC("tc")
+int xv_tc_egress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	__u32 in = skb->ifindex, out;
+	struct xv_port *port, *target;
+	struct xv_net *net;
+	struct xv_stats *s;
+
+	/* A VM's frame we redirected out of this uplink: not the host's. */
+	if (skb->mark == XV_MARK_FWD) {
+		skb->mark = 0;
+		return TC_ACT_OK;
+	}
+	port = bpf_map_lookup_elem(&xv_port, &in);
+	if (!port || !port->net || !(port->flags & XV_PORT_UPLINK))
+		return TC_ACT_OK;
+	net = bpf_map_lookup_elem(&xv_net, &port->net);
+	if (!net || (void *)(eth + 1) > data_end)
+		return TC_ACT_OK;
+	s = stats_get(port->net);
+
+	if (!mac_is_multicast(eth->h_dest)) {
+		out = fdb_lookup(port->net, eth->h_dest,
+				 bpf_ktime_get_coarse_ns(), fdb_ageing_ns());
+		if (out == in)
+			return TC_ACT_OK;	/* a LAN host */
+		if (out) {
+			target = bpf_map_lookup_elem(&xv_port, &out);
+			if (target && target->net == port->net) {
+				STAT_INC(s, from_host);
+				return bpf_redirect(out, 0);
+			}
+		}
+	}
+	/* Broadcast, multicast, unknown: the VMs get a copy, the LAN the frame. */
+	STAT_INC(s, from_host);
+	bridge_flood(skb, net, in, s);
+	return TC_ACT_OK;
+}
