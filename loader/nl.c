@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtnetlink link queries and changes with libmnl, plus the few namespace and
+ * ethtool helpers the loader needs.  Nothing here reads /sys: /sys may belong
+ * to another network namespace than the one the calling thread is in.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+
+#include "log.h"
+#include "nl.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/*
+ * Receive buffer: large enough that a dump message is never truncated (the
+ * kernel sizes dump skbs after the largest buffer we have offered).
+ */
+#define NL_RECV_SIZE	32768
+/* Request buffer: one ifinfomsg and a handful of attributes. */
+#define NL_REQ_SIZE	1024
+/* A dump that races with link changes is flagged; retry it this often. */
+#define NL_DUMP_TRIES	5
+
+static struct mnl_socket *nl_open(void)
+{
+	struct mnl_socket *nl;
+	int one = 1;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return NULL;
+	/*
+	 * Extended acks give the kernel's reason in words; capped acks keep
+	 * our request out of the ack.  Both are optional, so errors from these
+	 * options are ignored.
+	 */
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		mnl_socket_close(nl);
+		errno = err;
+		return NULL;
+	}
+	return nl;
+}
+
+/* Log the extended-ack message, if any, of a failed request. */
+static void nl_log_extack(const struct nlmsghdr *nlh,
+			  const struct nlmsgerr *err)
+{
+	size_t hdrlen = sizeof(*err);
+	size_t plen = mnl_nlmsg_get_payload_len(nlh);
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* Without NLM_F_CAPPED the request's payload sits before the TLVs. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		hdrlen += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (hdrlen > plen)
+		return;
+	mnl_attr_for_each_payload((const void *)((const char *)err + hdrlen),
+				  plen - hdrlen) {
+		if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return;
+		pr_debug("netlink: %s (%s)\n", mnl_attr_get_str(attr),
+			 strerror(-err->error));
+		return;
+	}
+}
+
+static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!err->error)
+		return MNL_CB_STOP;
+	nl_log_extack(nlh, err);
+	/* Some kernels once sent positive codes; errno must be positive. */
+	errno = err->error < 0 ? -err->error : err->error;
+	return MNL_CB_ERROR;
+}
+
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_STOP;
+}
+
+static int nl_overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * Given a control table, libmnl skips its own defaults for every type the
+ * table covers, so NLMSG_DONE and NLMSG_OVERRUN need entries too.  libmnl
+ * takes the table non-const; nothing writes to it.
+ */
+static mnl_cb_t nl_ctl_cb[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = nl_error_cb,
+	[NLMSG_DONE] = nl_done_cb,
+	[NLMSG_OVERRUN] = nl_overrun_cb,
+};
+
+/*
+ * Send one request and run @cb on every reply until the ack, NLMSG_DONE or an
+ * error.  Returns 0 or a negative errno.
+ */
+static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+		   void *data)
+{
+	unsigned int portid = mnl_socket_get_portid(nl);
+	unsigned int seq = (unsigned int)time(NULL);
+	char *buf;
+	ssize_t len;
+	int ret;
+
+	buf = malloc(NL_RECV_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		len = mnl_socket_recvfrom(nl, buf, NL_RECV_SIZE);
+		if (len < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run2(buf, len, seq, portid, cb, data, nl_ctl_cb,
+				  NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	ret = ret < 0 ? -errno : 0;
+out:
+	free(buf);
+	return ret;
+}
+
+/* nl_talk() on a socket of its own, opened in the current namespace. */
+static int nl_request(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	struct mnl_socket *nl;
+	int ret;
+
+	nl = nl_open();
+	if (!nl)
+		return -errno;
+	ret = nl_talk(nl, nlh, cb, data);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int xv_nl_change(struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	return nl_request(nlh, NULL, NULL);
+}
+
+/*
+ * Start an RTM_*LINK request for @ifindex in @buf (NL_REQ_SIZE bytes).  The
+ * buffer is zeroed first: libmnl leaves attribute padding as it finds it, and
+ * stack garbage should not go to the kernel.
+ */
+static struct nlmsghdr *link_msg(char *buf, int type, unsigned int flags,
+				 int ifindex)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+
+	memset(buf, 0, NL_REQ_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	return nlh;
+}
+
+/*
+ * Collect attributes into tb[], skipping types newer than our headers know:
+ * the running kernel may well be newer than the build headers.
+ */
+static int attr_table_cb(const struct nlattr *attr, void *data, int max)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(attr, max) < 0)
+		return MNL_CB_OK;
+	tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	return attr_table_cb(attr, data, IFLA_MAX);
+}
+
+static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
+{
+	return attr_table_cb(attr, data, IFLA_INFO_MAX);
+}
+
+/* Copy a string attribute into dst[size]; false if malformed or too long. */
+static bool attr_copy_str(const struct nlattr *attr, char *dst, size_t size)
+{
+	const char *s;
+	size_t n;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_STRING) < 0)
+		return false;
+	s = mnl_attr_get_payload(attr);
+	n = strnlen(s, mnl_attr_get_payload_len(attr));
+	if (n >= size)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return true;
+}
+
+/* Read a u32 attribute into *val if present and well formed. */
+static void attr_u32(const struct nlattr *attr, void *val)
+{
+	__u32 v;
+
+	if (!attr || mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return;
+	v = mnl_attr_get_u32(attr);
+	memcpy(val, &v, sizeof(v));
+}
+
+static void link_parse_kind(const struct nlattr *linkinfo, struct xv_link *l)
+{
+	const struct nlattr *tb[IFLA_INFO_MAX + 1] = {};
+
+	if (mnl_attr_validate(linkinfo, MNL_TYPE_NESTED) < 0)
+		return;
+	if (mnl_attr_parse_nested(linkinfo, linkinfo_attr_cb, tb) < 0)
+		return;
+	if (tb[IFLA_INFO_KIND] &&
+	    !attr_copy_str(tb[IFLA_INFO_KIND], l->kind, sizeof(l->kind)))
+		l->kind[0] = '\0';
+}
+
+/* Fill @l from one RTM_NEWLINK message; -EBADMSG if it is malformed. */
+static int link_parse(const struct nlmsghdr *nlh, struct xv_link *l)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = {};
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifm)))
+		return -EBADMSG;
+	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) < 0)
+		return -EBADMSG;
+	if (!tb[IFLA_IFNAME] ||
+	    !attr_copy_str(tb[IFLA_IFNAME], l->name, sizeof(l->name)))
+		return -EBADMSG;
+
+	l->ifindex = ifm->ifi_index;
+	l->flags = ifm->ifi_flags;
+	l->type = ifm->ifi_type;
+	l->link_netnsid = -1;
+	if (tb[IFLA_ADDRESS] &&
+	    mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac))
+		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]),
+		       sizeof(l->mac));
+	attr_u32(tb[IFLA_MTU], &l->mtu);
+	attr_u32(tb[IFLA_PROMISCUITY], &l->promiscuity);
+	attr_u32(tb[IFLA_LINK], &l->peer_ifindex);
+	attr_u32(tb[IFLA_LINK_NETNSID], &l->link_netnsid);
+	if (tb[IFLA_LINKINFO])
+		link_parse_kind(tb[IFLA_LINKINFO], l);
+	l->physical = l->type == ARPHRD_ETHER && !l->kind[0] &&
+		      !(l->flags & IFF_LOOPBACK);
+	return 0;
+}
+
+struct link_one {
+	struct xv_link *out;
+	bool found;
+};
+
+static int link_one_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_one *ctx = data;
+	struct xv_link l = {};
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || ctx->found)
+		return MNL_CB_OK;
+	if (link_parse(nlh, &l) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	*ctx->out = l;
+	ctx->found = true;
+	return MNL_CB_OK;
+}
+
+/* RTM_GETLINK by index or, if @name is set, by name. */
+static int link_get(int ifindex, const char *name, struct xv_link *out)
+{
+	char buf[NL_REQ_SIZE];
+	struct link_one ctx = { .out = out };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	/* The ack after the reply tells us when to stop reading. */
+	nlh = link_msg(buf, RTM_GETLINK, NLM_F_ACK, ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = nl_request(nlh, link_one_cb, &ctx);
+	if (!ret && !ctx.found)
+		ret = -ENODEV;
+	return ret;
+}
+
+int xv_link_by_name(const char *name, struct xv_link *out)
+{
+	size_t n = name ? strnlen(name, XV_NAME_LEN) : 0;
+
+	if (!n || n >= XV_NAME_LEN || !out)
+		return -EINVAL;
+	return link_get(0, name, out);
+}
+
+int xv_link_by_index(int ifindex, struct xv_link *out)
+{
+	if (!out)
+		return -EINVAL;
+	if (ifindex <= 0)
+		return -ENODEV;
+	return link_get(ifindex, NULL, out);
+}
+
+struct link_dump {
+	struct xv_link *links;
+	int n, cap;
+	bool interrupted;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump *d = data;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		d->interrupted = true;
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	if (d->n == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 16;
+		struct xv_link *p = reallocarray(d->links, cap, sizeof(*p));
+
+		if (!p) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		d->links = p;
+		d->cap = cap;
+	}
+	memset(&d->links[d->n], 0, sizeof(d->links[d->n]));
+	if (link_parse(nlh, &d->links[d->n]) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	d->n++;
+	return MNL_CB_OK;
+}
+
+static int link_dump_once(struct link_dump *d)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_request(nlh, link_dump_cb, d);
+}
+
+int xv_link_list(struct xv_link **out, int *n)
+{
+	struct link_dump d = {};
+	int ret, try;
+
+	if (!out || !n)
+		return -EINVAL;
+	/* An interrupted dump may miss or repeat links: start over. */
+	for (try = 0; try < NL_DUMP_TRIES; try++) {
+		d.n = 0;
+		d.interrupted = false;
+		ret = link_dump_once(&d);
+		if (ret || !d.interrupted)
+			break;
+	}
+	if (!ret && d.interrupted)
+		ret = -EAGAIN;
+	if (ret) {
+		free(d.links);
+		return ret;
+	}
+	*out = d.links;
+	*n = d.n;
+	return 0;
+}
+
+/* Change the user-set flags in @mask to @flags, like `ip link set`. */
+static int link_set_flags(int ifindex, unsigned int mask, unsigned int flags)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	ifm->ifi_change = mask;
+	ifm->ifi_flags = flags & mask;
+	return xv_nl_change(nlh);
+}
+
+int xv_link_set_promisc(int ifindex, bool on)
+{
+	return link_set_flags(ifindex, IFF_PROMISC, on ? IFF_PROMISC : 0);
+}
+
+int xv_link_set_up(int ifindex, bool up)
+{
+	return link_set_flags(ifindex, IFF_UP, up ? IFF_UP : 0);
+}
+
+int xv_netns_enter(const char *name)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	/* A name, not a path: no way out of /run/netns. */
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "/run/netns/%s", name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int xv_netns_cookie(__u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd, ret = 0;
+
+	/* Any socket is created in the caller's current namespace. */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0)
+		ret = -errno;
+	else if (len != sizeof(*cookie))
+		ret = -EINVAL;
+	close(fd);
+	return ret;
+}
+
+int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	size_t n = ifname ? strnlen(ifname, IFNAMSIZ) : 0;
+	int fd, ret = 0;
+
+	if (!n || n >= IFNAMSIZ || !driver || !len)
+		return -EINVAL;
+	memcpy(ifr.ifr_name, ifname, n);
+	ifr.ifr_data = (void *)&info;
+	/* SIOCETHTOOL reaches the device through any socket family. */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret)
+		return ret;
+	n = strnlen(info.driver, sizeof(info.driver));
+	if (n >= len)
+		return -ERANGE;
+	memcpy(driver, info.driver, n);
+	driver[n] = '\0';
+	return 0;
+}
