@@ -63,7 +63,6 @@ struct xv_net {
 	__u32 uplink;		/* ifindex of the uplink, 0 if none */
 	__u8 host_mac[6];	/* frames to this MAC belong to the host stack */
 	__u16 nports;		/* valid entries in ports[] */
-	__u32 pad;
 	__u32 ports[XV_MAX_PORTS]; /* every member ifindex, uplink included */
 	char name[XV_NAME_LEN];
 };
@@ -128,7 +127,7 @@ struct xv_stats {
 
 #ifndef __BPF__
 _Static_assert(sizeof(struct xv_port) == 24, "xv_port layout");
-_Static_assert(sizeof(struct xv_net) == 24 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
+_Static_assert(sizeof(struct xv_net) == 16 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 	       "xv_net layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -24,6 +25,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	if (level == LIBBPF_DEBUG && xv_log_level < XV_LOG_DEBUG)
 		return 0;
 	if (level == LIBBPF_INFO && xv_log_level < XV_LOG_DEBUG)
+		return 0;
+	/* Queries of filters that are not there yet: not worth a warning. */
+	if (xv_log_level < XV_LOG_DEBUG && strstr(fmt, "Kernel error message"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -38,9 +38,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_fdb SEC(".maps");
 
-/* Ports XDP may redirect to (ifindex -> ifindex). */
+/*
+ * Ports XDP may redirect to (ifindex -> ifindex). The kernel marks devmaps
+ * read-only for programs; saying so here lets libbpf reuse the pinned map.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(map_flags, BPF_F_RDONLY_PROG);
 	__uint(max_entries, XV_MAX_IFINDEX_PORTS);
 	__type(key, __u32);
 	__type(value, struct bpf_devmap_val);

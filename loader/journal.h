@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The undo journal that makes up and reload all-or-nothing: every change is
+ * made through it, it remembers how to take the change back, and a failure
+ * anywhere rolls everything back in reverse order.
+ */
+#ifndef XV_JOURNAL_H
+#define XV_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+struct xv_journal;
+
+struct xv_journal *xv_journal_new(const char *pin_dir);
+/* Write a map element, remembering the previous value (or its absence). */
+int xv_journal_map_update(struct xv_journal *j, int map_fd, const void *key,
+			  size_t ksz, const void *val, size_t vsz);
+/* Attach or replace our tc filter; undo restores the previous program. */
+int xv_journal_tc(struct xv_journal *j, int ifindex,
+		  enum bpf_tc_attach_point point, int prog_fd, bool *created);
+/* Attach or move our XDP link; undo restores the previous program. */
+int xv_journal_xdp(struct xv_journal *j, int ifindex, const char *ifname,
+		   int prog_fd, bool allow_generic, bool *generic);
+int xv_journal_promisc(struct xv_journal *j, int ifindex, bool on);
+/* Pin fd at pin_dir/name, replacing an older pin. */
+int xv_journal_pin(struct xv_journal *j, const char *name, int fd);
+/*
+ * Test hook: XVNET_FAIL_AT=N makes the N-th journaled change fail, to prove
+ * that rollback restores everything. Returns -EIO then.
+ */
+int xv_journal_injected_failure(struct xv_journal *j);
+void xv_journal_rollback(struct xv_journal *j);
+void xv_journal_free(struct xv_journal *j);
+
+#endif

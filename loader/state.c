@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "common.h"
+#include "log.h"
+#include "nl.h"
+#include "state.h"
+
+static int open_map(const char *pin_dir, const char *name)
+{
+	char path[4200];
+
+	if (xv_pin_path(path, sizeof(path), pin_dir, name))
+		return -ENAMETOOLONG;
+	return bpf_obj_get(path);
+}
+
+int xv_state_open(const char *pin_dir, struct xv_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
+	st->port_fd = open_map(pin_dir, XV_MAP_PORT);
+	st->net_fd = open_map(pin_dir, XV_MAP_NET);
+	st->fdb_fd = open_map(pin_dir, XV_MAP_FDB);
+	st->tx_fd = open_map(pin_dir, XV_MAP_TX);
+	st->cfg_fd = open_map(pin_dir, XV_MAP_CFG);
+	st->stats_fd = open_map(pin_dir, XV_MAP_STATS);
+	if (st->port_fd < 0 || st->net_fd < 0 || st->fdb_fd < 0 ||
+	    st->tx_fd < 0 || st->cfg_fd < 0 || st->stats_fd < 0) {
+		int err = st->port_fd < 0 ? st->port_fd : -ENOENT;
+
+		xv_state_close(st);
+		return err;
+	}
+	return 0;
+}
+
+void xv_state_close(struct xv_state *st)
+{
+	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
+		       &st->cfg_fd, &st->stats_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] > 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int xv_state_check_netns(const struct xv_state *st)
+{
+	struct xv_cfg cfg = {};
+	__u32 zero = 0;
+	__u64 cookie;
+	int err;
+
+	if (bpf_map_lookup_elem(st->cfg_fd, &zero, &cfg))
+		return -errno;
+	err = xv_netns_cookie(&cookie);
+	if (err)
+		return err;
+	if (cfg.netns_cookie && cfg.netns_cookie != cookie) {
+		pr_warn("%s serves another network namespace; run xvnet there (-n NETNS)\n",
+			st->pin_dir);
+		return -XV_EUSAGE;
+	}
+	return 0;
+}
+
+int xv_state_ports(const struct xv_state *st, struct xv_port_ent **out, int *n)
+{
+	struct xv_port_ent *ents = NULL, *grown;
+	__u32 key, next;
+	int count = 0, err;
+	void *prev = NULL;
+
+	while (!(err = bpf_map_get_next_key(st->port_fd, prev, &next))) {
+		grown = realloc(ents, (count + 1) * sizeof(*ents));
+		if (!grown) {
+			free(ents);
+			return -ENOMEM;
+		}
+		ents = grown;
+		ents[count].ifindex = next;
+		if (!bpf_map_lookup_elem(st->port_fd, &next, &ents[count].val))
+			count++;
+		key = next;
+		prev = &key;
+	}
+	*out = ents;
+	*n = count;
+	return 0;
+}
+
+int xv_state_net(const struct xv_state *st, __u32 id, struct xv_net *out)
+{
+	memset(out, 0, sizeof(*out));
+	return bpf_map_lookup_elem(st->net_fd, &id, out) ? -errno : 0;
+}
+
+int xv_state_stats(const struct xv_state *st, __u32 id, struct xv_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xv_stats *per;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(st->stats_fd, &id, per)) {
+		free(per);
+		return -errno;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		__u64 *dst = (__u64 *)sum, *src = (__u64 *)&per[c];
+
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+	free(per);
+	return 0;
+}
+
+void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
+		      const struct xv_port *p)
+{
+	int err;
+
+	if (p->flags & XV_PORT_ATT_XDP) {
+		err = xv_xdp_detach(st->pin_dir, ifindex);
+		if (err)
+			pr_warn("%s: cannot detach XDP: %s\n", p->name,
+				strerror(-err));
+	}
+	if (p->flags & XV_PORT_ATT_TC_IN)
+		xv_tc_detach(ifindex, BPF_TC_INGRESS);
+	if (p->flags & XV_PORT_ATT_TC_OUT)
+		xv_tc_detach(ifindex, BPF_TC_EGRESS);
+	if (p->flags & XV_PORT_OWN_CLSACT)
+		xv_tc_destroy_clsact(ifindex);
+	if (p->flags & XV_PORT_SET_PROMISC)
+		xv_link_set_promisc(ifindex, false);
+	bpf_map_delete_elem(st->tx_fd, &ifindex);
+	bpf_map_delete_elem(st->port_fd, &ifindex);
+	xv_fdb_purge(st, ifindex, 0);
+}
+
+void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)
+{
+	struct xv_fdb_key key, next, *doomed;
+	struct xv_fdb_val val;
+	void *prev = NULL;
+	int n = 0;
+
+	/* Collect first: deleting while walking would restart the walk. */
+	doomed = calloc(XV_FDB_SIZE, sizeof(*doomed));
+	if (!doomed)
+		return;
+	while (n < XV_FDB_SIZE &&
+	       !bpf_map_get_next_key(st->fdb_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(st->fdb_fd, &next, &val) &&
+		    ((ifindex && val.ifindex == ifindex) ||
+		     (net && next.net == net)))
+			doomed[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	while (n--)
+		bpf_map_delete_elem(st->fdb_fd, &doomed[n]);
+	free(doomed);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The running datapath as pinned under the pin directory. The maps are the
+ * only record of what xvnet did (xv_port flags say what was attached where),
+ * so down, status and reload work from any later invocation.
+ */
+#ifndef XV_STATE_H
+#define XV_STATE_H
+
+#include <stdbool.h>
+#include "xvnet.h"
+
+struct xv_state {
+	char pin_dir[4096];
+	int port_fd, net_fd, fdb_fd, tx_fd, cfg_fd, stats_fd;
+};
+
+struct xv_port_ent {
+	__u32 ifindex;
+	struct xv_port val;
+};
+
+/* -ENOENT if nothing is pinned there (not up). */
+int xv_state_open(const char *pin_dir, struct xv_state *st);
+void xv_state_close(struct xv_state *st);
+/* -XV_EUSAGE (reported) if the state serves another network namespace. */
+int xv_state_check_netns(const struct xv_state *st);
+int xv_state_ports(const struct xv_state *st, struct xv_port_ent **out, int *n);
+/* Network id: *out zeroed (mode NONE) when unused. */
+int xv_state_net(const struct xv_state *st, __u32 id, struct xv_net *out);
+/* Counters of network id summed over the CPUs. */
+int xv_state_stats(const struct xv_state *st, __u32 id, struct xv_stats *sum);
+/* Undo what xvnet did on one port (per its flags) and forget it. */
+void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
+		      const struct xv_port *p);
+/* Forget learned MACs of one port (ifindex) or of one network (net). */
+void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
+
+#endif
