@@ -102,9 +102,31 @@ static void build_net(const struct up_ctx *c, int n, struct xv_net *out)
 	}
 }
 
+/* xv_tx is pinned by hand: see its definition in bpf/lib/maps.h. */
+static int reuse_tx_map(struct up_ctx *c, bool *reused)
+{
+	char path[4200];
+	int fd, err;
+
+	*reused = false;
+	err = xv_pin_path(path, sizeof(path), c->cfg.pin_dir, XV_MAP_TX);
+	if (err)
+		return err;
+	bpf_map__set_pin_path(c->skel->maps.xv_tx, NULL);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = bpf_map__reuse_fd(c->skel->maps.xv_tx, fd);
+	close(fd);
+	*reused = !err;
+	return err;
+}
+
 static int load_programs(struct up_ctx *c)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->cfg.pin_dir);
+	char path[4200];
+	bool reused;
 	int err;
 
 	c->skel = xvnet__open_opts(&opts);
@@ -113,11 +135,25 @@ static int load_programs(struct up_ctx *c)
 		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
 		return err;
 	}
+	err = reuse_tx_map(c, &reused);
+	if (err) {
+		pr_warn("cannot reuse the pinned %s: %s\n", XV_MAP_TX,
+			strerror(-err));
+		return err;
+	}
 	err = xvnet__load(c->skel);
 	if (err) {
 		pr_warn("the kernel refused the BPF programs or maps: %s (verifier log above; after an upgrade, run xvnet down first)\n",
 			strerror(-err));
 		return err;
+	}
+	if (!reused) {
+		xv_pin_path(path, sizeof(path), c->cfg.pin_dir, XV_MAP_TX);
+		err = bpf_map__pin(c->skel->maps.xv_tx, path);
+		if (err) {
+			pr_warn("cannot pin %s: %s\n", path, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -287,8 +323,12 @@ static void remove_stale(struct up_ctx *c)
 
 static void remove_fresh_pins(struct up_ctx *c)
 {
+	char path[4200];
+
 	if (c->skel)
 		bpf_object__unpin_maps(c->skel->obj, NULL);
+	if (!xv_pin_path(path, sizeof(path), c->cfg.pin_dir, XV_MAP_TX))
+		unlink(path);
 	rmdir(c->cfg.pin_dir);
 }
 

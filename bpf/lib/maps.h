@@ -39,12 +39,12 @@ struct {
 } xv_fdb SEC(".maps");
 
 /*
- * Ports XDP may redirect to (ifindex -> ifindex). The kernel marks devmaps
- * read-only for programs; saying so here lets libbpf reuse the pinned map.
+ * Ports XDP may redirect to (ifindex -> ifindex). The kernel adds
+ * BPF_F_RDONLY_PROG to a devmap, which libbpf 1.1 then sees as a mismatch
+ * and refuses to reuse: the loader pins and reuses this one itself.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(map_flags, BPF_F_RDONLY_PROG);
 	__uint(max_entries, XV_MAX_IFINDEX_PORTS);
 	__type(key, __u32);
 	__type(value, struct bpf_devmap_val);
