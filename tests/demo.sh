@@ -26,8 +26,12 @@ ATTACH=${ATTACH:-xdp}
 H=$PFX-host LAN=$PFX-lan VM1=$PFX-vm1 VM2=$PFX-vm2
 CONF=$TMP/xvnet.conf
 
-heading() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B="" N=""; fi
+heading() { printf '\n%s=== %s%s\n' "$B" "$*" "$N"; }
+# show CMD...: print the command, then run it.
 show() { printf '$ %s\n' "$*"; "$@"; }
+# xvshow ARGS...: the same for "xvnet -n HOST ARGS".
+xvshow() { printf '$ xvnet -n %s %s\n' "$H" "$*"; xv "$H" "$@"; }
 die() { echo "demo: $*" >&2; exit 1; }
 
 heading "Topology: namespaces $H, $LAN, $VM1, $VM2"
@@ -55,8 +59,8 @@ EOF
 cat "$CONF"
 
 heading "xvnet up"
-xv_up "$H" "$CONF" || die "xvnet up failed"
-echo "ok"
+printf '$ xvnet -n %s up -c %s\n' "$H" "$CONF"
+xv_up "$H" "$CONF" 2>&1 || die "xvnet up failed"
 
 heading "VM1 -> VM2 (198.18.0.12)"
 run_in "$VM1" ping -c 3 -i 0.2 198.18.0.12
@@ -68,14 +72,14 @@ heading "host (198.18.0.2 on up0) -> VM1"
 run_in "$H" ping -c 3 -i 0.2 198.18.0.11
 
 heading "xvnet status"
-show xv "$H" status -c "$CONF"
+xvshow status -c "$CONF"
 heading "xvnet fdb"
-show xv "$H" fdb -c "$CONF"
+xvshow fdb -c "$CONF"
 heading "bpftool map dump pinned $PIN/xv_fdb"
 show bpftool map dump pinned "$PIN/xv_fdb"
 
 heading "xvnet down"
-xv_down "$H" "$CONF" && echo "ok"
+xvshow down -c "$CONF" 2>&1
 ip -n "$H" -d link show up0 | grep -q 'prog/xdp' && echo "XDP still on up0!"
 [ -e "$PIN" ] && echo "pins still in $PIN!"
 

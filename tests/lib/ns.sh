@@ -240,8 +240,13 @@ _listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
 # bpf_residue NS: print every XDP program and tc filter found on the
 # interfaces of NS; succeed if there is none.
 bpf_residue() {
-	local ns=$1 dev found=0
-	for dev in $(ip -n "$ns" -j link show | jq -r '.[].ifname'); do
+	local ns=$1 dev devs found=0
+	devs=$(ip -n "$ns" -j link show | jq -r '.[].ifname')
+	if [ -z "$devs" ]; then
+		echo "cannot list the interfaces of $ns"
+		return 1
+	fi
+	for dev in $devs; do
 		if ip -n "$ns" -d link show dev "$dev" | grep -q 'prog/xdp'; then
 			echo "$dev: XDP program attached"
 			found=1
@@ -296,9 +301,15 @@ for_each_attach() {
 	done
 }
 
+# teardown: the EXIT trap. XVT_KEEP=1 keeps the temp dir (logs, captures).
 teardown() {
 	xvt_reset
-	[ -n "$TMP" ] && rm -rf "$TMP"
+	[ -n "$TMP" ] || return 0
+	if [ -n "${XVT_KEEP:-}" ]; then
+		echo "    | kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
 }
 
 # xvt_init: call once at the top of a test, after sourcing this file. Exits

@@ -43,13 +43,16 @@ capture_start() {
 	local ns=$1 name=$2 dev=eth0
 	[ "$ns" = "$LANB" ] && dev=lan0
 	spawn_in "$ns" "cap-$name" timeout 60 \
-		tcpdump -Z root -i "$dev" -nn -U -w "$TMP/$name.pcap"
+		tcpdump -Z root -i "$dev" -nn -U --immediate-mode -w "$TMP/$name.pcap"
 	CAP_PIDS+=("$BG_PID")
 	wait_for 10 grep -q 'listening on' "$TMP/cap-$name.log"
 }
 
+# capture_stop: give the captures a moment to write what they have, then
+# stop them.
 capture_stop() {
 	local pid
+	sleep 1
 	for pid in "${CAP_PIDS[@]}"; do
 		stop "$pid"
 	done

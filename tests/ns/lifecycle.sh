@@ -149,6 +149,10 @@ check_bad_configs() {
 
 # same_state A B: two status snapshots are equal.
 same_state() {
+	if [ -z "$1" ] || [ -z "$2" ]; then
+		CHECK_WHY="status --json printed nothing"
+		return 1
+	fi
 	if [ "$1" != "$2" ]; then
 		diff <(echo "$1") <(echo "$2")
 		CHECK_WHY="status --json changed"
