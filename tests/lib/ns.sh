@@ -237,10 +237,10 @@ wait_listen() {
 }
 _listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
 
-# bpf_residue NS: print every XDP program and tc filter found on the
+# bpf_residue NS: print every XDP program and tc BPF filter found on the
 # interfaces of NS; succeed if there is none.
 bpf_residue() {
-	local ns=$1 dev devs found=0
+	local ns=$1 dev devs dir found=0
 	devs=$(ip -n "$ns" -j link show | jq -r '.[].ifname')
 	if [ -z "$devs" ]; then
 		echo "cannot list the interfaces of $ns"
@@ -251,16 +251,26 @@ bpf_residue() {
 			echo "$dev: XDP program attached"
 			found=1
 		fi
-		if [ -n "$(tc -n "$ns" filter show dev "$dev" ingress 2>/dev/null)" ]; then
-			echo "$dev: tc ingress filter: $(tc -n "$ns" filter show dev "$dev" ingress | head -n 1)"
-			found=1
-		fi
-		if [ -n "$(tc -n "$ns" filter show dev "$dev" egress 2>/dev/null)" ]; then
-			echo "$dev: tc egress filter: $(tc -n "$ns" filter show dev "$dev" egress | head -n 1)"
-			found=1
-		fi
+		for dir in ingress egress; do
+			if tc -n "$ns" filter show dev "$dev" "$dir" 2>/dev/null | grep -qw bpf; then
+				echo "$dev: tc $dir BPF filter: $(tc -n "$ns" filter show dev "$dev" "$dir" | grep -w bpf | head -n 1)"
+				found=1
+			fi
+		done
 	done
 	return $found
+}
+
+# tc_state NS: every qdisc and tc filter in NS, to compare before and after.
+tc_state() {
+	local ns=$1 dev dir
+	for dev in $(ip -n "$ns" -j link show | jq -r '.[].ifname'); do
+		tc -n "$ns" qdisc show dev "$dev" | sed "s/^/$dev: /"
+		for dir in ingress egress; do
+			tc -n "$ns" filter show dev "$dev" "$dir" 2>/dev/null |
+				sed "s/^/$dev $dir: /"
+		done
+	done
 }
 
 # promiscuity NS IF: the interface's promiscuity counter.

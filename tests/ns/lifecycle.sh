@@ -31,7 +31,12 @@ topology() {
 	gro_on "$LAN" lan0 &&
 	vm_new "$VM1" "$H" vm1p 02:78:76:00:00:11 198.18.0.11/24 &&
 	vm_new "$VM2" "$H" vm2p 02:78:76:00:00:12 198.18.0.12/24 &&
-	vm_new "$VM3" "$H" vm3p 02:78:76:00:00:13 198.18.0.13/24
+	vm_new "$VM3" "$H" vm3p 02:78:76:00:00:13 198.18.0.13/24 &&
+	# Somebody else's clsact and filter: xvnet must share them and leave
+	# them behind. The filter never matches (a local experimental type).
+	tc -n "$H" qdisc add dev vm2p clsact &&
+	tc -n "$H" filter add dev vm2p egress protocol 0x88b5 pref 1 \
+		u32 match u32 0 0 classid 1:1
 }
 
 # conf FILE PORTS...: a bridged config for this round.
@@ -48,14 +53,6 @@ conf() {
 	uplink = up0
 	ports = $*
 	EOF
-}
-
-# qdiscs: every qdisc in the host namespace, to compare before and after.
-qdiscs() {
-	local dev
-	for dev in $(ip -n "$H" -j link show | jq -r '.[].ifname'); do
-		tc -n "$H" qdisc show dev "$dev" | sed "s/^/$dev: /"
-	done
 }
 
 # status_state: "status --json" without its counters, which traffic moves.
@@ -93,14 +90,15 @@ expect_config_error() {
 	fi
 }
 
-# nothing_attached: no XDP, no tc filter, no qdisc that was not there
-# before, no pin dir, uplink not promiscuous.
+# nothing_attached: no XDP, no tc BPF filter, qdiscs and filters as they
+# were before (someone else's clsact on vm2p kept), no pin dir, the uplink's
+# promiscuity as before.
 nothing_attached() {
 	local ok=0
 	bpf_residue "$H" || ok=1
-	if [ "$(qdiscs)" != "$QDISCS0" ]; then
-		echo "qdiscs changed:"
-		diff <(echo "$QDISCS0") <(qdiscs)
+	if [ "$(tc_state "$H")" != "$TC0" ]; then
+		echo "qdiscs or filters changed:"
+		diff <(echo "$TC0") <(tc_state "$H")
 		ok=1
 	fi
 	if [ -e "$PIN" ]; then
@@ -112,6 +110,7 @@ nothing_attached() {
 		ok=1
 	fi
 	[ $ok = 0 ] || CHECK_WHY=$(bpf_residue "$H" | head -n 1)
+	[ $ok = 0 ] || [ -n "$CHECK_WHY" ] || CHECK_WHY="qdiscs, filters, pins or promiscuity changed"
 	return $ok
 }
 
@@ -220,7 +219,7 @@ round() {
 	local kind state0 filters0 macs0 macs1 line
 
 	setup "lifecycle-topology$t" topology || return
-	QDISCS0=$(qdiscs)
+	TC0=$(tc_state "$H")
 	PROMISC0=$(promiscuity "$H" up0)
 
 	check_bad_configs "$t"
