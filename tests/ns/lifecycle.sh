@@ -114,7 +114,7 @@ nothing_attached() {
 	return $ok
 }
 
-# check_bad_configs T: each config has one error has one error, on a known line.
+# check_bad_configs T: configs with one error each, on a known line.
 check_bad_configs() {
 	local t=$1 f=$TMP/bad.conf
 
