@@ -26,6 +26,16 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Frames XDP finishes itself (dropped or redirected) are counted here; the
+ * rest are counted by tc, which sees them next. */
+static __always_inline void xdp_count_rx(struct xv_stats *s, __u64 len)
+{
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += len;
+	}
+}
+
 SEC("xdp")
 int xv_xdp_port(struct xdp_md *ctx)
 {
@@ -33,11 +43,12 @@ int xv_xdp_port(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	__u32 in = ctx->ingress_ifindex, out = 0, out_flags = 0;
-	enum xv_drop why = XV_DROP_MAX;
+	enum xv_drop why = XV_DROP_RUNT;
 	enum xv_verdict verdict;
 	struct xv_port *port;
 	struct xv_net *net;
 	struct xv_stats *s;
+	long ret;
 
 	port = bpf_map_lookup_elem(&xv_port, &in);
 	if (!port || !port->net)
@@ -46,31 +57,29 @@ int xv_xdp_port(struct xdp_md *ctx)
 	if (!net)
 		return XDP_PASS;
 	s = stats_get(port->net);
-	if ((void *)(eth + 1) > data_end) {
-		STAT_INC(s, rx_packets);
-		stats_drop(s, XV_DROP_RUNT);
-		return XDP_DROP;
-	}
+	if ((void *)(eth + 1) > data_end)
+		goto drop;
 
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
 				s, &out, &out_flags, &why);
-	if (verdict == XV_V_DROP) {
-		STAT_INC(s, rx_packets);
-		stats_drop(s, why);
-		return XDP_DROP;
-	}
+	if (verdict == XV_V_DROP)
+		goto drop;
 	if (verdict != XV_V_FORWARD || !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;
 	if ((port->flags & XV_PORT_CSUM_VERIFY) && !csum_complete(eth, data_end)) {
 		STAT_INC(s, csum_pass);
 		goto to_tc;
 	}
-	if (s) {
-		s->rx_packets++;
-		s->rx_bytes += data_end - data;
-		s->fwd_xdp++;
-	}
-	return bpf_redirect_map(&xv_tx, out, XDP_PASS);
+	ret = bpf_redirect_map(&xv_tx, out, 0);
+	if (ret != XDP_REDIRECT)	/* not in the devmap: let tc do it */
+		goto to_tc;
+	xdp_count_rx(s, data_end - data);
+	STAT_INC(s, fwd_xdp);
+	return XDP_REDIRECT;
+drop:
+	xdp_count_rx(s, data_end - data);
+	stats_drop(s, why);
+	return XDP_DROP;
 to_tc:
 	STAT_INC(s, xdp_pass);
 	return XDP_PASS;

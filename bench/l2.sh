@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# L2 forwarding benchmark: xvnet bridged (attach=xdp, attach=tc) against a
+# Linux bridge, on the same veth topology, rounds interleaved, medians and
+# ratios. Absolute numbers depend on the machine; ratios are the point.
+#
+#   [gen] g0 ==veth== gp [host] sp ==veth== s0 [sink]
+#                     \___ forwarding ___/
+#
+# gp is the network's uplink (a veth standing in for a NIC: trafgen writes
+# frames with complete checksums, as a wire does), sp a VM port. The sink
+# counts what arrives (veth rx counter) and drops it at tc ingress, with GRO
+# on (an XDP redirect into a veth needs the receiving side NAPI-ready).
+# TCP: iperf3 gen -> sink with every offload at its default.
+#
+# Usage: bench/l2.sh [ROUNDS] [SECONDS]     (defaults 5 rounds of 3 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+SECS=${2:-3}
+XV=$PWD/build/xvnet
+P=xvb$$
+GEN=${P}g HOST=${P}h SINK=${P}s
+PIN=/sys/fs/bpf/${P}
+OUT=build/bench
+mkdir -p "$OUT"
+TMP=$(mktemp -d)
+PIDS=()
+
+cleanup() {
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	"$XV" -q -n "$HOST" -c "$TMP/xv.conf" down >/dev/null 2>&1 || true
+	for ns in "$GEN" "$HOST" "$SINK"; do ip netns del "$ns" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+for ns in "$GEN" "$HOST" "$SINK"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip -n "$HOST" link add gp type veth peer name g0 netns "$GEN"
+ip -n "$HOST" link add sp type veth peer name s0 netns "$SINK"
+ip -n "$HOST" link set gp up
+ip -n "$HOST" link set sp up
+ip -n "$GEN" link set g0 up
+ip -n "$GEN" addr add 198.18.0.1/24 dev g0
+ip -n "$SINK" link set s0 up
+ip -n "$SINK" addr add 198.18.0.2/24 dev s0
+ip netns exec "$SINK" ethtool -K s0 gro on >/dev/null
+ip netns exec "$GEN" ethtool -K g0 gro on >/dev/null
+SINK_MAC=$(ip -n "$SINK" -j link show s0 | jq -r '.[0].address')
+GEN_MAC=$(ip -n "$GEN" -j link show g0 | jq -r '.[0].address')
+
+cat > "$TMP/frame.cfg" <<EOC
+{ eth(da=$SINK_MAC, sa=$GEN_MAC), ipv4(saddr=198.18.0.1, daddr=198.18.0.2, ttl=64), udp(sp=4000, dp=9), fill(0x00, 18) }
+EOC
+
+xv_conf() {
+	cat > "$TMP/xv.conf" <<EOC
+[global]
+attach = $1
+pin_dir = $PIN
+[network lan]
+mode = bridge
+uplink = gp
+ports = sp
+EOC
+}
+
+setup() {	# $1: xdp | tc | linux
+	case $1 in
+	linux)
+		ip -n "$HOST" link add br0 type bridge
+		ip -n "$HOST" link set gp master br0
+		ip -n "$HOST" link set sp master br0
+		ip -n "$HOST" link set br0 up ;;
+	*)
+		xv_conf "$1"
+		"$XV" -q -n "$HOST" -c "$TMP/xv.conf" up ;;
+	esac
+	# Let both ends be learned, then wait for the bridge to forward.
+	for _ in $(seq 1 50); do
+		ip netns exec "$SINK" ping -c1 -W1 198.18.0.1 >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+}
+
+teardown() {
+	case $1 in
+	linux) ip -n "$HOST" link del br0 ;;
+	*) "$XV" -q -n "$HOST" -c "$TMP/xv.conf" down ;;
+	esac
+}
+
+rx_packets() {
+	ip -n "$SINK" -s -j link show s0 | jq '.[0].stats64.rx.packets'
+}
+
+pps_round() {
+	local before after
+	tc -n "$SINK" qdisc add dev s0 clsact
+	tc -n "$SINK" filter add dev s0 ingress matchall action drop
+	# trafgen forks a worker per CPU: run it in its own process group and
+	# stop the whole group, or the workers outlive the parent.
+	setsid ip netns exec "$GEN" trafgen --no-sock-mem --notouch-irq -C -P 2 \
+		-i "$TMP/frame.cfg" -o g0 >/dev/null 2>&1 &
+	local pid=$!
+	sleep 1		# ramp-up, not counted
+	before=$(rx_packets)
+	sleep "$SECS"
+	after=$(rx_packets)
+	kill -INT -- -"$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	tc -n "$SINK" qdisc del dev s0 clsact
+	echo $(( (after - before) / SECS ))
+}
+
+tcp_round() {
+	ip netns exec "$SINK" timeout $((SECS + 10)) iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
+	local pid=$!
+	sleep 0.5
+	ip netns exec "$GEN" timeout $((SECS + 8)) iperf3 -c 198.18.0.2 -t "$SECS" -J 2>/dev/null |
+		jq '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100'
+	wait "$pid" 2>/dev/null || true
+}
+
+KINDS="xdp tc linux"
+declare -A PPS TCP
+for r in $(seq 1 "$ROUNDS"); do
+	for k in $KINDS; do
+		setup "$k"
+		PPS[$k]+="$(pps_round) "
+		TCP[$k]+="$(tcp_round) "
+		teardown "$k"
+		echo "round $r $k: pps ${PPS[$k]##* } ..." >&2
+	done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minmax() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {print lo "-" hi}'; }
+
+lin_pps=$(echo "${PPS[linux]}" | median)
+lin_tcp=$(echo "${TCP[linux]}" | median)
+{
+	echo "| path | Mpps (median, min-max) | vs Linux bridge | TCP Gbit/s (median, min-max) | vs Linux bridge |"
+	echo "|---|---|---|---|---|"
+	for k in $KINDS; do
+		p=$(echo "${PPS[$k]}" | median); t=$(echo "${TCP[$k]}" | median)
+		name=$k; [ "$k" = linux ] && name="Linux bridge" || name="xvnet bridged, attach=$k"
+		printf "| %s | %.2f (%s) | %.2fx | %.2f (%s) | %.2fx |\n" "$name" \
+			"$(echo "$p / 1000000" | bc -l)" \
+			"$(echo "${PPS[$k]}" | minmax | awk -F- '{printf "%.2f-%.2f", $1/1e6, $2/1e6}')" \
+			"$(echo "$p / $lin_pps" | bc -l)" "$t" "$(echo "${TCP[$k]}" | minmax)" \
+			"$(echo "$t / $lin_tcp" | bc -l)"
+	done
+	echo
+	echo "$ROUNDS rounds of ${SECS}s, interleaved; 60-byte UDP from trafgen -P 2 into the uplink, counted at the sink; TCP: iperf3, one stream, offloads at defaults."
+} | tee "$OUT/l2.md"
