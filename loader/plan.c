@@ -64,7 +64,13 @@ static int plan_add(const struct xv_config *cfg, struct xv_plan *plan,
 	switch (attach) {
 	case XV_ATTACH_XDP:
 		p->xdp = true;
-		p->xdp_generic_ok = true;
+		/*
+		 * An uplink receives our own deliveries into the host stack
+		 * through its receive path; generic XDP could see those, and
+		 * it is no faster than tc anyway. Uplinks run native or tc.
+		 */
+		p->xdp_generic_ok = !uplink;
+		p->xdp_fallback_tc = uplink;
 		break;
 	case XV_ATTACH_TC:
 		break;
