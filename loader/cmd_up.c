@@ -208,7 +208,8 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	const struct xv_netcfg *nc = &c->cfg.nets[pp->net_index];
 	__u32 ifindex = pp->link.ifindex;
 	struct xv_port val = {};
-	bool created = false, generic = false;
+	enum xv_xdp_mode mode = XV_XDP_NONE;
+	bool created = false;
 	int err;
 
 	val.net = c->net_id[pp->net_index];
@@ -255,19 +256,19 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	if (pp->xdp) {
 		err = xv_journal_xdp(c->j, ifindex, pp->link.name,
 				     bpf_program__fd(c->skel->progs.xv_xdp_port),
-				     pp->xdp_generic_ok, &generic);
-		if (err && pp->xdp_fallback_tc) {
+				     pp->xdp_generic_ok, &mode);
+		if (err && mode == XV_XDP_NONE && pp->xdp_fallback_tc) {
 			pr_info("%s: native XDP not available, using tc only\n",
 				pp->link.name);
 		} else if (err) {
 			return err;
 		} else {
 			val.flags |= XV_PORT_ATT_XDP |
-				     (generic ? XV_PORT_ATT_XDP_SKB : 0);
+				     (mode == XV_XDP_GENERIC ? XV_PORT_ATT_XDP_SKB : 0);
 		}
 	}
 	/* XDP may redirect into a tap always, into other ports running native XDP. */
-	if (pp->tun || ((val.flags & XV_PORT_ATT_XDP) && !generic))
+	if (pp->tun || mode == XV_XDP_NATIVE)
 		val.flags |= XV_PORT_XDP_TARGET;
 	return set_port(c, ifindex, &val);
 }

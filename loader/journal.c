@@ -132,9 +132,8 @@ int xv_journal_tc(struct xv_journal *j, int ifindex,
 }
 
 int xv_journal_xdp(struct xv_journal *j, int ifindex, const char *ifname,
-		   int prog_fd, bool allow_generic, bool *generic)
+		   int prog_fd, bool allow_generic, enum xv_xdp_mode *mode)
 {
-	enum xv_xdp_mode mode;
 	char path[4200];
 	struct undo *u;
 	__u32 old_id = 0;
@@ -153,14 +152,14 @@ int xv_journal_xdp(struct xv_journal *j, int ifindex, const char *ifname,
 	u->ifindex = ifindex;
 	u->fd = prog_fd_by_id(old_id);
 	err = xv_xdp_attach(j->pin_dir, ifindex, ifname, prog_fd,
-			    allow_generic, &mode);
+			    allow_generic, mode);
 	if (err) {
 		if (u->fd >= 0)
 			close(u->fd);
 		j->n--;
+		*mode = XV_XDP_NONE;
 		return err;
 	}
-	*generic = mode == XV_XDP_GENERIC;
 	return xv_journal_injected_failure(j);
 }
 

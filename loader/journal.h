@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 
 struct xv_journal;
 
@@ -20,9 +21,13 @@ int xv_journal_map_update(struct xv_journal *j, int map_fd, const void *key,
 /* Attach or replace our tc filter; undo restores the previous program. */
 int xv_journal_tc(struct xv_journal *j, int ifindex,
 		  enum bpf_tc_attach_point point, int prog_fd, bool *created);
-/* Attach or move our XDP link; undo restores the previous program. */
+/*
+ * Attach or move our XDP link; undo restores the previous program. *mode is
+ * what got attached: XV_XDP_NONE means the kernel refused the attach itself
+ * (as opposed to a failure after it).
+ */
 int xv_journal_xdp(struct xv_journal *j, int ifindex, const char *ifname,
-		   int prog_fd, bool allow_generic, bool *generic);
+		   int prog_fd, bool allow_generic, enum xv_xdp_mode *mode);
 int xv_journal_promisc(struct xv_journal *j, int ifindex, bool on);
 /* Pin fd at pin_dir/name, replacing an older pin. */
 int xv_journal_pin(struct xv_journal *j, const char *name, int fd);
