@@ -28,11 +28,12 @@ LOADER_OBJ := $(LOADER_SRC:%.c=$(BUILD)/%.o)
 BPF_OBJ    := $(BUILD)/xvnet.bpf.o
 SKEL       := $(BUILD)/xvnet.skel.h
 
-TEST_TOOLS := $(BUILD)/tests/unit_test $(BUILD)/tests/tapio
+TEST_TOOLS := $(BUILD)/tests/unit_test $(BUILD)/tests/config_test \
+	$(BUILD)/tests/nl_test $(BUILD)/tests/tapio
 
 DEPS := clang llvm libbpf-dev bpftool libinih-dev libmnl-dev libelf-dev \
 	zlib1g-dev pkg-config make gcc iproute2 iputils-ping iperf3 netsniff-ng \
-	ethtool tcpdump curl python3 jq busybox procps kmod
+	ethtool tcpdump curl python3 jq bc busybox procps kmod util-linux
 
 .PHONY: all clean install deps test demo unit
 all: $(BUILD)/xvnet $(TEST_TOOLS)
@@ -64,6 +65,16 @@ $(BUILD)/tests/%.o: tests/unit/%.c $(SKEL)
 $(BUILD)/tests/unit_test: $(BUILD)/tests/unit_test.o $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJ))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/config_test: tests/config/config_test.c loader/config.c loader/log.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -linih -lbpf
+
+$(BUILD)/tests/nl_test: tests/nl/nl_test.c loader/nl.c loader/log.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lmnl -lbpf
 
 $(BUILD)/tests/tapio: tests/tools/tapio.c
 	$(call msg,CC,$@)
