@@ -20,7 +20,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wimplicit-fallthrough -Wno-unused-p
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iloader -I$(BUILD) -MD -MP
 LDLIBS    := -lbpf -lelf -lz -linih -lmnl
-BPF_CFLAGS := -target bpf -O2 -g -D__BPF__ -Wall -Wextra -Werror -Wno-unused-parameter \
+BPF_CFLAGS := -target bpf -O2 -g -D__BPF__ $(BPF_EXTRA) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Iinclude -Ibpf -I$(ARCH_INC) -MD -MP
 
 LOADER_SRC := $(wildcard loader/*.c)
@@ -35,7 +35,7 @@ DEPS := clang llvm libbpf-dev bpftool libinih-dev libmnl-dev libelf-dev \
 	zlib1g-dev pkg-config make gcc iproute2 iputils-ping iperf3 netsniff-ng \
 	ethtool tcpdump curl python3 jq bc busybox procps kmod util-linux
 
-.PHONY: all clean install deps test demo unit
+.PHONY: all clean install deps test demo unit bench
 all: $(BUILD)/xvnet $(TEST_TOOLS)
 
 $(BPF_OBJ): bpf/xvnet.bpf.c
@@ -100,6 +100,16 @@ test: deps
 demo: deps
 	$(MAKE) $(BUILD)/xvnet
 	./tests/demo.sh
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+# L2 forwarding: xvnet xdp / tc against a Linux bridge (see bench/l2.sh).
+bench: deps
+	$(MAKE) $(BUILD)/xvnet $(BUILD)/bench/sink.bpf.o $(BUILD)/bench/bare.bpf.o
+	./bench/l2.sh
 
 clean:
 	rm -rf $(BUILD)

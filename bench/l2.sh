@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # L2 forwarding benchmark: xvnet bridged (attach=xdp, attach=tc) against a
-# Linux bridge, on the same veth topology, rounds interleaved, medians and
-# ratios. Absolute numbers depend on the machine; ratios are the point.
+# Linux bridge and against bare redirect programs with no logic (the
+# ceilings, bench/bare.bpf.c), on the same veth topology, rounds interleaved,
+# medians and ratios. Absolute numbers depend on the machine; ratios are the
+# point.
 #
 #   [gen] g0 ==veth== gp [host] sp ==veth== s0 [sink]
 #                     \___ forwarding ___/
 #
 # gp is the network's uplink (a veth standing in for a NIC: trafgen writes
 # frames with complete checksums, as a wire does), sp a VM port. The sink
-# counts what arrives (veth rx counter) and drops it at tc ingress, with GRO
+# counts what arrives (veth rx counter) and drops it with a tc ingress BPF
+# program (bench/sink.bpf.c), with GRO
 # on (an XDP redirect into a veth needs the receiving side NAPI-ready).
 # TCP: iperf3 gen -> sink with every offload at its default.
 #
@@ -31,6 +34,7 @@ PIDS=()
 cleanup() {
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	"$XV" -q -n "$HOST" -c "$TMP/xv.conf" down >/dev/null 2>&1 || true
+	rm -rf "$BARE"
 	for ns in "$GEN" "$HOST" "$SINK"; do ip netns del "$ns" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
@@ -54,6 +58,36 @@ cat > "$TMP/frame.cfg" <<EOC
 { eth(da=$SINK_MAC, sa=$GEN_MAC), ipv4(saddr=198.18.0.1, daddr=198.18.0.2, ttl=64), udp(sp=4000, dp=9), fill(0x00, 18) }
 EOC
 
+BARE=/sys/fs/bpf/${P}-bare
+in_host() { nsenter --net=/run/netns/"$HOST" "$@"; }
+
+# A bare program on gp redirecting everything to sp. Loaded with bpftool
+# inside the host namespace, so the devmap resolves sp's ifindex there.
+bare_up() {	# $1: xdp | tc
+	local sp_idx
+	sp_idx=$(ip -n "$HOST" -j link show sp | jq '.[0].ifindex')
+	in_host bpftool prog loadall build/bench/bare.bpf.o "$BARE" pinmaps "$BARE/maps"
+	in_host bpftool map update pinned "$BARE/maps/bare_tx" key 0 0 0 0 \
+		value $(printf '%d %d %d %d' $((sp_idx & 255)) $((sp_idx >> 8 & 255)) 0 0)
+	in_host bpftool map update pinned "$BARE/maps/bare_target" key 0 0 0 0 \
+		value $(printf '%d %d %d %d' $((sp_idx & 255)) $((sp_idx >> 8 & 255)) 0 0)
+	if [ "$1" = xdp ]; then
+		in_host bpftool net attach xdpdrv pinned "$BARE/bare_xdp" dev gp
+	else
+		tc -n "$HOST" qdisc add dev gp clsact
+		in_host tc filter add dev gp ingress bpf da pinned "$BARE/bare_tc"
+	fi
+}
+
+bare_down() {
+	if [ "$1" = xdp ]; then
+		in_host bpftool net detach xdpdrv dev gp
+	else
+		tc -n "$HOST" qdisc del dev gp clsact
+	fi
+	rm -rf "$BARE"
+}
+
 xv_conf() {
 	cat > "$TMP/xv.conf" <<EOC
 [global]
@@ -73,6 +107,9 @@ setup() {	# $1: xdp | tc | linux
 		ip -n "$HOST" link set gp master br0
 		ip -n "$HOST" link set sp master br0
 		ip -n "$HOST" link set br0 up ;;
+	bare-xdp|bare-tc)
+		bare_up "${1#bare-}"
+		return ;;	# no learning needed: it sends everything to sp
 	*)
 		xv_conf "$1"
 		"$XV" -q -n "$HOST" -c "$TMP/xv.conf" up ;;
@@ -87,6 +124,7 @@ setup() {	# $1: xdp | tc | linux
 teardown() {
 	case $1 in
 	linux) ip -n "$HOST" link del br0 ;;
+	bare-xdp|bare-tc) bare_down "${1#bare-}" ;;
 	*) "$XV" -q -n "$HOST" -c "$TMP/xv.conf" down ;;
 	esac
 }
@@ -98,7 +136,7 @@ rx_packets() {
 pps_round() {
 	local before after
 	tc -n "$SINK" qdisc add dev s0 clsact
-	tc -n "$SINK" filter add dev s0 ingress matchall action drop
+	tc -n "$SINK" filter add dev s0 ingress bpf da obj build/bench/sink.bpf.o sec tc
 	# trafgen forks a worker per CPU: run it in its own process group and
 	# stop the whole group, or the workers outlive the parent.
 	setsid ip netns exec "$GEN" trafgen --no-sock-mem --notouch-irq -C -P 2 \
@@ -123,15 +161,24 @@ tcp_round() {
 	wait "$pid" 2>/dev/null || true
 }
 
-KINDS="xdp tc linux"
+KINDS="xdp bare-xdp tc bare-tc linux"
 declare -A PPS TCP
 for r in $(seq 1 "$ROUNDS"); do
 	for k in $KINDS; do
 		setup "$k"
-		PPS[$k]+="$(pps_round) "
-		TCP[$k]+="$(tcp_round) "
+		pps=$(pps_round)
+		case $k in
+		bare-*) tcp=0 ;;	# one-way programs: no TCP through them
+		*) tcp=$(tcp_round) ;;
+		esac
+		if ! [[ $pps =~ ^[0-9]+$ && $tcp =~ ^[0-9.]+$ ]]; then
+			echo "round $r $k: no measurement (pps '$pps', tcp '$tcp')" >&2
+			exit 1
+		fi
+		PPS[$k]+="$pps "
+		TCP[$k]+="$tcp "
 		teardown "$k"
-		echo "round $r $k: pps ${PPS[$k]##* } ..." >&2
+		echo "round $r $k: $pps pps, $tcp Gbit/s" >&2
 	done
 done
 
@@ -145,12 +192,21 @@ lin_tcp=$(echo "${TCP[linux]}" | median)
 	echo "|---|---|---|---|---|"
 	for k in $KINDS; do
 		p=$(echo "${PPS[$k]}" | median); t=$(echo "${TCP[$k]}" | median)
-		name=$k; [ "$k" = linux ] && name="Linux bridge" || name="xvnet bridged, attach=$k"
-		printf "| %s | %.2f (%s) | %.2fx | %.2f (%s) | %.2fx |\n" "$name" \
+		case $k in
+		linux) name="Linux bridge" ;;
+		bare-*) name="bare ${k#bare-} redirect (ceiling)" ;;
+		*) name="xvnet bridged, attach=$k" ;;
+		esac
+		if [[ $k == bare-* ]]; then
+			tcp_cols="n/a (one-way) | -"
+		else
+			tcp_cols=$(printf "%.2f (%s) | %.2fx" "$t" "$(echo "${TCP[$k]}" | minmax)" \
+				"$(echo "$t / $lin_tcp" | bc -l)")
+		fi
+		printf "| %s | %.2f (%s) | %.2fx | %s |\n" "$name" \
 			"$(echo "$p / 1000000" | bc -l)" \
 			"$(echo "${PPS[$k]}" | minmax | awk -F- '{printf "%.2f-%.2f", $1/1e6, $2/1e6}')" \
-			"$(echo "$p / $lin_pps" | bc -l)" "$t" "$(echo "${TCP[$k]}" | minmax)" \
-			"$(echo "$t / $lin_tcp" | bc -l)"
+			"$(echo "$p / $lin_pps" | bc -l)" "$tcp_cols"
 	done
 	echo
 	echo "$ROUNDS rounds of ${SECS}s, interleaved; 60-byte UDP from trafgen -P 2 into the uplink, counted at the sink; TCP: iperf3, one stream, offloads at defaults."
