@@ -38,6 +38,20 @@ static __always_inline __u16 csum_fold(__u32 sum)
 	return (__u16)sum;
 }
 
+/* Add the next n bytes at *p when len has bit n set; a negative sum sticks. */
+static __always_inline __s64 csum_step(__u8 **p, void *data_end, __u32 len,
+				       __u32 n, __s64 sum)
+{
+	__u8 *q = *p;
+
+	if (sum < 0 || !(len & n))
+		return sum;
+	if ((void *)(q + n) > data_end)
+		return -1;
+	*p = q + n;
+	return bpf_csum_diff(NULL, 0, (__be32 *)q, n, (__u32)sum);
+}
+
 /*
  * Ones'-complement sum of len bytes of packet memory at p, added to seed.
  * Returns a negative value if any byte lies outside [p, data_end).
@@ -64,17 +78,14 @@ static __always_inline __s64 csum_bytes(__u8 *p, void *data_end, __u32 len,
 	}
 	if (len >= XV_CSUM_BLOCK)
 		return -1;
-	for (i = 0; i < XV_CSUM_BLOCK / 4; i++) {
-		if (len < 4)
-			break;
-		if ((void *)(p + 4) > data_end)
-			return -1;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)p, 4, sum);
-		if (sum < 0)
-			return -1;
-		p += 4;
-		len -= 4;
-	}
+	/* Under 64 bytes left: one call per power of two, not per word. */
+	sum = csum_step(&p, data_end, len, 32, sum);
+	sum = csum_step(&p, data_end, len, 16, sum);
+	sum = csum_step(&p, data_end, len, 8, sum);
+	sum = csum_step(&p, data_end, len, 4, sum);
+	if (sum < 0)
+		return -1;
+	len &= 3;
 	if (len >= 1) {
 		if ((void *)(p + 1) > data_end)
 			return -1;

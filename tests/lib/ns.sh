@@ -174,6 +174,27 @@ vm_new() {
 	gro_on "$ns" eth0
 }
 
+# lan_new [LAN_CIDR...]: the bridged world most tests share: namespace $H
+# with uplink up0 (198.18.0.2/24) wired to lan0 in namespace $LAN
+# (198.18.0.1/24 plus any LAN_CIDR given), GRO on the LAN side. VMs are
+# added with vm_new.
+lan_new() {
+	ns_new "$H" "$LAN" &&
+	veth "$H" up0 "$LAN" lan0 &&
+	addr "$H" up0 198.18.0.2/24 &&
+	addr "$LAN" lan0 198.18.0.1/24 "$@" &&
+	gro_on "$LAN" lan0
+}
+
+# bridge_conf FILE PORTS...: one bridged network "lan" on uplink up0 with
+# the round's $ATTACH and this test's pin_dir.
+bridge_conf() {
+	local file=$1
+	shift
+	printf '[global]\nattach = %s\npin_dir = %s\n\n[network lan]\nmode = bridge\nuplink = up0\nports = %s\n' \
+		"$ATTACH" "$PIN" "$*" >"$file"
+}
+
 # mac_of NS IF
 mac_of() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
 

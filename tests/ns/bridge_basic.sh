@@ -24,11 +24,7 @@ need ping ethtool
 H=$PFX-host LAN=$PFX-lan VM1=$PFX-vm1 VM2=$PFX-vm2
 
 topology() {
-	ns_new "$H" "$LAN" &&
-	veth "$H" up0 "$LAN" lan0 &&
-	addr "$H" up0 198.18.0.2/24 &&
-	addr "$LAN" lan0 198.18.0.1/24 fd00::1/64 &&
-	gro_on "$LAN" lan0 &&
+	lan_new fd00::1/64 &&
 	vm_new "$VM1" "$H" vm1p 02:78:76:00:00:11 198.18.0.11/24 fd00::11/64 &&
 	vm_new "$VM2" "$H" vm2p 02:78:76:00:00:12 198.18.0.12/24 fd00::12/64
 }
@@ -37,16 +33,7 @@ round() {
 	local t="[$ATTACH]" conf=$TMP/bridge.conf
 
 	setup "bridge-topology$t" topology
-	cat >"$conf" <<-EOF
-	[global]
-	attach = $ATTACH
-	pin_dir = $PIN
-
-	[network lan]
-	mode = bridge
-	uplink = up0
-	ports = vm1p vm2p
-	EOF
+	bridge_conf "$conf" vm1p vm2p
 	up_check "bridge-up$t" "$H" "$conf"
 
 	check "bridge-vm-vm$t"    ping_ok "$VM1" 198.18.0.12

@@ -27,11 +27,7 @@ need ping ethtool "$TAPIO"
 H=$PFX-host LAN=$PFX-lan VM1=$PFX-vm1
 
 topology() {
-	ns_new "$H" "$LAN" &&
-	veth "$H" up0 "$LAN" lan0 &&
-	addr "$H" up0 198.18.0.2/24 &&
-	addr "$LAN" lan0 198.18.0.1/24 &&
-	gro_on "$LAN" lan0 &&
+	lan_new &&
 	vm_new "$VM1" "$H" vm1p 02:78:76:00:00:11 198.18.0.11/24
 }
 
@@ -58,16 +54,7 @@ round() {
 
 	setup "bridge-topology$t" topology
 	setup "bridge-tap-guest$t" start_guest
-	cat >"$conf" <<-EOF
-	[global]
-	attach = $ATTACH
-	pin_dir = $PIN
-
-	[network lan]
-	mode = bridge
-	uplink = up0
-	ports = vm1p tap0
-	EOF
+	bridge_conf "$conf" vm1p tap0
 	up_check "bridge-up$t" "$H" "$conf"
 
 	check "bridge-tap-to-lan$t"  tapio_result

@@ -24,11 +24,7 @@ need ping ethtool jq tc
 H=$PFX-host LAN=$PFX-lan VM1=$PFX-vm1 VM2=$PFX-vm2 VM3=$PFX-vm3
 
 topology() {
-	ns_new "$H" "$LAN" &&
-	veth "$H" up0 "$LAN" lan0 &&
-	addr "$H" up0 198.18.0.2/24 &&
-	addr "$LAN" lan0 198.18.0.1/24 &&
-	gro_on "$LAN" lan0 &&
+	lan_new &&
 	vm_new "$VM1" "$H" vm1p 02:78:76:00:00:11 198.18.0.11/24 &&
 	vm_new "$VM2" "$H" vm2p 02:78:76:00:00:12 198.18.0.12/24 &&
 	vm_new "$VM3" "$H" vm3p 02:78:76:00:00:13 198.18.0.13/24 &&
@@ -37,22 +33,6 @@ topology() {
 	tc -n "$H" qdisc add dev vm2p clsact &&
 	tc -n "$H" filter add dev vm2p egress protocol 0x88b5 pref 1 \
 		u32 match u32 0 0 classid 1:1
-}
-
-# conf FILE PORTS...: a bridged config for this round.
-conf() {
-	local file=$1
-	shift
-	cat >"$file" <<-EOF
-	[global]
-	attach = $ATTACH
-	pin_dir = $PIN
-
-	[network lan]
-	mode = bridge
-	uplink = up0
-	ports = $*
-	EOF
 }
 
 # status_state: "status --json" without its counters, which traffic moves.
@@ -118,29 +98,29 @@ nothing_attached() {
 check_bad_configs() {
 	local t=$1 f=$TMP/bad.conf
 
-	conf "$f" vm1p vm2p
+	bridge_conf "$f" vm1p vm2p
 	check "lifecycle-check-good$t" xv "$H" check -c "$f"
 
-	conf "$f" vm1p vm2p
+	bridge_conf "$f" vm1p vm2p
 	echo "colour = blue" >>"$f"
 	check "lifecycle-check-unknown-key$t" \
 		expect_config_error check "$f" "$(wc -l <"$f")"
 
-	conf "$f" vm1p vm2p
+	bridge_conf "$f" vm1p vm2p
 	sed -i 's/^mode = bridge$/mode = bridged/' "$f"
 	check "lifecycle-check-bad-mode$t" \
 		expect_config_error check "$f" "$(grep -n '^mode' "$f" | cut -d: -f1)"
 
-	conf "$f" vm1p vm2p vm1p
+	bridge_conf "$f" vm1p vm2p vm1p
 	check "lifecycle-check-dup-port$t" \
 		expect_config_error check "$f" "$(grep -n '^ports' "$f" | cut -d: -f1)"
 
-	conf "$f" vm1p vm2p
+	bridge_conf "$f" vm1p vm2p
 	sed -i 's/^\[network lan\]$/[network this-is-too-long]/' "$f"
 	check "lifecycle-check-bad-name$t" \
 		expect_config_error check "$f" "$(grep -n '^\[network' "$f" | cut -d: -f1)"
 
-	conf "$f" vm1p vm2p
+	bridge_conf "$f" vm1p vm2p
 	sed -i 's/^attach = .*/attach = fast/' "$f"
 	check "lifecycle-check-bad-attach$t" \
 		expect_config_error check "$f" "$(grep -n '^attach' "$f" | cut -d: -f1)"
@@ -225,13 +205,13 @@ round() {
 	check_bad_configs "$t"
 
 	# A port that does not exist: exit 1, FILE:LINE, nothing attached.
-	conf "$c2" vm1p vm2p nosuch0
+	bridge_conf "$c2" vm1p vm2p nosuch0
 	line=$(grep -n '^ports' "$c2" | cut -d: -f1)
 	_XVT_UP+=("$H $c2")
 	check "lifecycle-up-missing-if$t" expect_config_error up "$c2" "$line"
 	check "lifecycle-up-missing-if-clean$t" nothing_attached
 
-	conf "$c1" vm1p vm2p
+	bridge_conf "$c1" vm1p vm2p
 	up_check "lifecycle-up$t" "$H" "$c1"
 	[ "$ATTACH" = xdp ] && kind=xdp-native || kind=tc
 	check "lifecycle-status-kind$t" kinds_are "$c1" "$kind" up0 vm1p vm2p
@@ -253,7 +233,7 @@ round() {
 	# reload with one more port: learned MACs survive, the port works.
 	macs0=$(fdb_macs "$c1")
 	check "lifecycle-fdb-learned$t" has_macs "$macs0" 02:78:76:00:00:11 02:78:76:00:00:12
-	conf "$c3" vm1p vm2p vm3p
+	bridge_conf "$c3" vm1p vm2p vm3p
 	_XVT_UP+=("$H $c3")
 	check "lifecycle-reload$t" xv "$H" reload -c "$c3"
 	macs1=$(fdb_macs "$c3")

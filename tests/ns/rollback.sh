@@ -24,21 +24,10 @@ H=$PFX-host LAN=$PFX-lan VM1=$PFX-vm1 VM2=$PFX-vm2 VM3=$PFX-vm3
 MAX_STEPS=100
 
 topology() {
-	ns_new "$H" "$LAN" &&
-	veth "$H" up0 "$LAN" lan0 &&
-	addr "$H" up0 198.18.0.2/24 &&
-	addr "$LAN" lan0 198.18.0.1/24 &&
-	gro_on "$LAN" lan0 &&
+	lan_new &&
 	vm_new "$VM1" "$H" vm1p 02:78:76:00:01:11 198.18.0.11/24 &&
 	vm_new "$VM2" "$H" vm2p 02:78:76:00:01:12 198.18.0.12/24 &&
 	vm_new "$VM3" "$H" vm3p 02:78:76:00:01:13 198.18.0.13/24
-}
-
-conf() {	# FILE ATTACH PORTS...
-	local file=$1 attach=$2
-	shift 2
-	printf '[global]\nattach = %s\npin_dir = %s\n[network lan]\nmode = bridge\nuplink = up0\nports = %s\n' \
-		"$attach" "$PIN" "$*" >"$file"
 }
 
 # Everything a failed up could have changed, counters aside.
@@ -100,8 +89,8 @@ fail_each_step_fresh() {
 
 round() {
 	setup "topology" topology || return
-	conf "$TMP/old.conf" tc vm1p vm2p
-	conf "$TMP/new.conf" "$ATTACH" vm1p vm2p vm3p
+	ATTACH=tc bridge_conf "$TMP/old.conf" vm1p vm2p
+	bridge_conf "$TMP/new.conf" vm1p vm2p vm3p
 	fail_each_step_running
 	fail_each_step_fresh
 }
