@@ -196,6 +196,7 @@ is_promisc() {
 
 round() {
 	local t="[$ATTACH]" c1=$TMP/lan.conf c2=$TMP/missing.conf c3=$TMP/reload.conf
+	local c4=$TMP/override.conf c5=$TMP/auto.conf other
 	local kind state0 filters0 macs0 macs1 line
 
 	setup "lifecycle-topology$t" topology || return
@@ -241,8 +242,23 @@ round() {
 	check "lifecycle-reload-new-port$t" ping_ok "$VM3" 198.18.0.11
 	check "lifecycle-reload-status-kind$t" kinds_are "$c3" "$kind" up0 vm1p vm2p vm3p
 
+	# attach in [network] overrides [global].
+	[ "$ATTACH" = xdp ] && other=tc || other=xdp
+	printf '[global]\nattach = %s\npin_dir = %s\n[network lan]\nmode = bridge\nattach = %s\nuplink = up0\nports = vm1p vm2p vm3p\n' \
+		"$other" "$PIN" "$ATTACH" >"$c4"
+	check "lifecycle-network-attach-override$t" xv "$H" reload -c "$c4"
+	check "lifecycle-network-attach-kind$t" kinds_are "$c4" "$kind" up0 vm1p vm2p vm3p
+
+	# auto: veths are virtual devices, so tc everywhere (XDP removed if it
+	# was there), and forwarding goes on.
+	sed 's/^attach = .*/attach = auto/' "$c4" >"$c5"
+	check "lifecycle-auto-reload$t" xv "$H" reload -c "$c5"
+	check "lifecycle-auto-is-tc$t" kinds_are "$c5" tc up0 vm1p vm2p vm3p
+	check "lifecycle-auto-no-xdp$t" test "$(ip -n "$H" -d link show | grep -c prog/xdp)" = 0
+	check "lifecycle-auto-vm-lan$t" ping_ok "$VM3" 198.18.0.1
+
 	# down: no residue, and the VMs are no longer bridged.
-	check "lifecycle-down$t" xv_down "$H" "$c3"
+	check "lifecycle-down$t" xv_down "$H" "$c5"
 	XVT_BROKEN=""	# whatever failed before, down must leave nothing
 	check "lifecycle-down-clean$t" nothing_attached
 	check "lifecycle-down-promisc-off$t" test "$(promiscuity "$H" up0)" = 0
