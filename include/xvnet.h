@@ -27,6 +27,10 @@
 #define XV_MAP_TX	"xv_tx"
 #define XV_MAP_CFG	"xv_cfg"
 #define XV_MAP_STATS	"xv_stats"
+#define XV_MAP_NAT_OUT	"xv_nat_out"
+#define XV_MAP_NAT_IN	"xv_nat_in"
+#define XV_MAP_NAT_FLOW	"xv_nat_flow"
+#define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
 enum xv_mode {
 	XV_MODE_NONE = 0,
@@ -42,6 +46,12 @@ enum xv_mode {
 #define XV_PORT_CSUM_VERIFY	(1u << 3)  /* virtual device: frames may carry
 					    * a partial checksum, XDP must verify
 					    * before it redirects */
+#define XV_PORT_ADAPTER		(1u << 4)  /* peer of a host adapter (nat,
+					    * hostonly): the host side of the
+					    * network */
+#define XV_PORT_NAT_UPLINK	(1u << 5)  /* uplink of a nat network: its
+					    * ingress translates replies; addr
+					    * is the outside address */
 /* struct xv_port.flags: what the loader did, so that down can undo it. */
 #define XV_PORT_ATT_XDP		(1u << 8)  /* XDP link pinned as link_xdp_IFNAME */
 #define XV_PORT_ATT_XDP_SKB	(1u << 9)  /* ... in generic (skb) mode */
@@ -49,22 +59,39 @@ enum xv_mode {
 #define XV_PORT_ATT_TC_OUT	(1u << 11) /* tc egress filter (uplinks) */
 #define XV_PORT_OWN_CLSACT	(1u << 12) /* clsact qdisc created by xvnet */
 #define XV_PORT_SET_PROMISC	(1u << 13) /* promiscuity raised by xvnet */
+#define XV_PORT_OWN_LINK	(1u << 14) /* host adapter veth created by
+					    * xvnet: down deletes it */
 
 /* xv_port: key is the ifindex (in the namespace the datapath serves). */
 struct xv_port {
 	__u32 net;		/* network id, 0 = not a member */
 	__u32 flags;		/* XV_PORT_* */
 	char name[XV_NAME_LEN];	/* interface name when attached */
+	__be32 addr;		/* NAT_UPLINK: outside IPv4 address */
+	__u32 pad;
 };
+
+/* struct xv_net.flags */
+#define XV_NET_NAT_EIF		(1u << 0)  /* endpoint-independent filtering */
 
 /* xv_net: key is the network id. */
 struct xv_net {
 	__u32 mode;		/* enum xv_mode */
 	__u32 uplink;		/* ifindex of the uplink, 0 if none */
-	__u8 host_mac[6];	/* frames to this MAC belong to the host stack */
+	__u8 host_mac[6];	/* bridge: the uplink's MAC, host stack behind it;
+				 * nat/hostonly: the host adapter's (gateway) MAC */
 	__u16 nports;		/* valid entries in ports[] */
 	__u32 ports[XV_MAX_PORTS]; /* every member ifindex, uplink included */
 	char name[XV_NAME_LEN];
+	/* nat and hostonly */
+	__be32 subnet;		/* network address */
+	__be32 mask;		/* netmask */
+	__be32 gateway;		/* the host adapter's address */
+	__u32 host_if;		/* ifindex of the host adapter's host side */
+	__u32 adapter;		/* ifindex of its peer, a member port */
+	__u16 nat_lo, nat_hi;	/* nat: outside port range, host order */
+	__u32 flags;		/* XV_NET_* */
+	__u32 pad;
 };
 
 /* xv_fdb: learned MAC -> port, per network. */
@@ -84,6 +111,73 @@ struct xv_fdb_val {
 struct xv_cfg {
 	__u64 ageing_ns;	/* FDB entries older than this are ignored */
 	__u64 netns_cookie;	/* namespace whose ifindexes the maps hold */
+	__u64 udp_ns;		/* NAT session timeouts */
+	__u64 tcp_est_ns;
+	__u64 tcp_trans_ns;
+	__u64 icmp_ns;
+};
+
+/*
+ * NAT. A mapping ties an inside address:port to an outside port on the
+ * uplink's address (endpoint-independent: one outside port for every
+ * destination). xv_nat_out finds it from inside, xv_nat_in from outside.
+ * A flow is one (mapping, remote endpoint) pair: it carries the filtering
+ * permission, the TCP state and the idle time that decide expiry. ICMP echo
+ * uses the identifier as its port. Expired entries are ignored when found
+ * and reclaimed when their key is needed again; the maps are LRU, so space
+ * recycles without a daemon.
+ */
+struct xv_nat_out_key {
+	__be32 addr;		/* inside address */
+	__be16 port;		/* inside port or ICMP echo id */
+	__u8 proto;		/* IPPROTO_TCP, _UDP, _ICMP */
+	__u8 pad;
+};
+
+struct xv_nat_in_key {
+	__be32 addr;		/* outside address (the uplink's) */
+	__be16 port;		/* outside port or echo id */
+	__u8 proto;
+	__u8 pad;
+};
+
+/* struct xv_nat_map.flags */
+#define XV_NAT_STATIC	(1u << 0)	/* a configured forward: never expires */
+
+struct xv_nat_map {	/* value of xv_nat_out and xv_nat_in */
+	__be32 inside_addr;
+	__be32 outside_addr;
+	__be16 inside_port;
+	__be16 outside_port;
+	__u32 net;		/* network id */
+	__u32 flags;		/* XV_NAT_* */
+	__u8 vm_mac[6];		/* where replies go (looked up in the FDB) */
+	__u16 pad;
+	__u64 seen_ns;		/* last packet of any of its flows */
+	__u64 expires_ns;	/* seen_ns + the longest timeout of its flows */
+};
+
+struct xv_nat_flow_key {
+	__be32 outside_addr;
+	__be32 remote_addr;
+	__be16 outside_port;
+	__be16 remote_port;	/* ICMP echo: 0 */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+enum xv_nat_state {
+	XV_NAT_NEW = 0,		/* only the inside has spoken (TCP: SYN) */
+	XV_NAT_ESTABLISHED,	/* both sides have spoken, no FIN or RST */
+	XV_NAT_CLOSING,		/* FIN or RST seen */
+};
+
+struct xv_nat_flow {
+	__be32 inside_addr;
+	__be16 inside_port;
+	__u8 state;		/* enum xv_nat_state */
+	__u8 pad;
+	__u64 seen_ns;
 };
 
 /*
@@ -97,7 +191,13 @@ struct xv_cfg {
 	X(SAME_PORT,	"same-port")	/* destination behind ingress */\
 	X(CROSS_NET,	"cross-net")	/* target in another network */	\
 	X(REDIRECT,	"redirect-failed")				\
-	X(LOOP,		"loop")		/* our own frame came back */
+	X(LOOP,		"loop")		/* our own frame came back */	\
+	X(NAT_EXHAUSTED, "nat-ports-exhausted")				\
+	X(NAT_NO_ROUTE,	"nat-no-route")	/* not routed via the uplink */	\
+	X(NAT_UNSUPPORTED, "nat-unsupported") /* cannot translate safely */ \
+	X(NAT_FILTERED,	"nat-filtered")	/* inbound without permission */\
+	X(ROUTED_IN,	"routed-in")	/* routed into the network */	\
+	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,
@@ -106,18 +206,28 @@ enum xv_drop {
 	XV_DROP_MAX
 };
 
+/* Counters, per network (X-macro: the names live next to the fields). */
+#define XV_STATS_FIELDS(X)						\
+	X(rx_packets)	/* frames entering the datapath */		\
+	X(rx_bytes)							\
+	X(fwd_xdp)	/* known unicast redirected by XDP */		\
+	X(fwd_tc)	/* known unicast redirected by tc */		\
+	X(flood)	/* frames flooded (counted once per frame) */	\
+	X(to_host)	/* frames handed to the host stack */		\
+	X(from_host)	/* host frames sent to VM ports */		\
+	X(xdp_pass)	/* XDP frames handed to the tc path */		\
+	X(csum_pass)	/* ... of which: checksum not verifiable in XDP */ \
+	X(learned)	/* FDB inserts and moves */			\
+	X(nat_new)	/* NAT mappings created */			\
+	X(nat_out)	/* packets translated outbound */		\
+	X(nat_in)	/* packets translated inbound */		\
+	X(nat_icmp_err)	/* ICMP errors translated */
+
 /* xv_stats: per-CPU, key is the network id; user space sums the CPUs. */
 struct xv_stats {
-	__u64 rx_packets;	/* frames entering the datapath */
-	__u64 rx_bytes;
-	__u64 fwd_xdp;		/* known unicast redirected by XDP */
-	__u64 fwd_tc;		/* known unicast redirected by tc */
-	__u64 flood;		/* frames flooded (counted once per frame) */
-	__u64 to_host;		/* frames handed to the host stack */
-	__u64 from_host;	/* host frames sent to VM ports */
-	__u64 xdp_pass;		/* XDP frames handed to the tc path */
-	__u64 csum_pass;	/* ... of which: checksum not verifiable in XDP */
-	__u64 learned;		/* FDB inserts and moves */
+#define XV_STATS_FIELD(name) __u64 name;
+	XV_STATS_FIELDS(XV_STATS_FIELD)
+#undef XV_STATS_FIELD
 	__u64 drop[XV_DROP_MAX];
 };
 
@@ -126,13 +236,26 @@ struct xv_stats {
 #define XV_MARK_FWD	0x58560002u	/* redirected out of an uplink */
 
 #ifndef __BPF__
-_Static_assert(sizeof(struct xv_port) == 24, "xv_port layout");
-_Static_assert(sizeof(struct xv_net) == 16 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
+#include <stddef.h>
+
+_Static_assert(sizeof(struct xv_port) == 32, "xv_port layout");
+_Static_assert(sizeof(struct xv_net) == 48 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 	       "xv_net layout");
+_Static_assert(sizeof(struct xv_nat_map) == 48, "xv_nat_map layout");
+_Static_assert(sizeof(struct xv_nat_flow_key) == 16, "xv_nat_flow_key layout");
+_Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");
-_Static_assert(sizeof(struct xv_stats) == 8 * (10 + XV_DROP_MAX),
+_Static_assert(sizeof(struct xv_stats) == 8 * (14 + XV_DROP_MAX),
 	       "xv_stats layout");
+
+static const char *const xv_stats_names[] = {
+#define XV_STATS_NAME(name) #name,
+	XV_STATS_FIELDS(XV_STATS_NAME)
+#undef XV_STATS_NAME
+};
+_Static_assert(sizeof(xv_stats_names) == offsetof(struct xv_stats, drop),
+	       "one name per counter");
 
 static const char *const xv_drop_names[XV_DROP_MAX] = {
 #define XV_DROP_NAME(name, str) [XV_DROP_##name] = str,

@@ -15,12 +15,7 @@
 #include "nl.h"
 #include "state.h"
 
-static const char *const stat_names[] = {
-	"rx_packets", "rx_bytes", "fwd_xdp", "fwd_tc", "flood", "to_host",
-	"from_host", "xdp_pass", "csum_pass", "learned",
-};
-_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
-	       offsetof(struct xv_stats, drop) / sizeof(__u64), "stat names");
+#define stat_names xv_stats_names
 
 static void json_str(const char *s)
 {

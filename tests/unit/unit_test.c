@@ -908,16 +908,11 @@ static int stats_read(struct xv_stats *out)
 
 static const char *stat_name(size_t k, char *buf)
 {
-	static const char *const names[] = {
-		"rx_packets", "rx_bytes", "fwd_xdp", "fwd_tc", "flood",
-		"to_host", "from_host", "xdp_pass", "csum_pass", "learned",
-	};
+	const size_t n = sizeof(xv_stats_names) / sizeof(xv_stats_names[0]);
 
-	_Static_assert(offsetof(struct xv_stats, drop) == sizeof(names),
-		       "stat names follow struct xv_stats");
-	if (k < sizeof(names) / sizeof(names[0]))
-		return names[k];
-	sprintf(buf, "drop[%s]", xv_drop_names[k - sizeof(names) / sizeof(names[0])]);
+	if (k < n)
+		return xv_stats_names[k];
+	sprintf(buf, "drop[%s]", xv_drop_names[k - n]);
 	return buf;
 }
 
