@@ -30,6 +30,7 @@
 #define XV_MAP_NAT_OUT	"xv_nat_out"
 #define XV_MAP_NAT_IN	"xv_nat_in"
 #define XV_MAP_NAT_FLOW	"xv_nat_flow"
+#define XV_MAP_NEIGH	"xv_neigh"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
 enum xv_mode {
@@ -166,6 +167,19 @@ struct xv_nat_flow_key {
 	__u8 pad[3];
 };
 
+/* xv_neigh: the MAC behind an inside IPv4 address, learned from VM frames
+ * (for forwards, whose mapping exists before the VM has spoken). */
+struct xv_neigh_key {
+	__u32 net;
+	__be32 addr;
+};
+
+struct xv_neigh {
+	__u8 mac[6];
+	__u16 pad;
+	__u64 seen_ns;
+};
+
 enum xv_nat_state {
 	XV_NAT_NEW = 0,		/* only the inside has spoken (TCP: SYN) */
 	XV_NAT_ESTABLISHED,	/* both sides have spoken, no FIN or RST */
@@ -244,6 +258,7 @@ _Static_assert(sizeof(struct xv_net) == 48 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 _Static_assert(sizeof(struct xv_nat_map) == 48, "xv_nat_map layout");
 _Static_assert(sizeof(struct xv_nat_flow_key) == 16, "xv_nat_flow_key layout");
 _Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
+_Static_assert(sizeof(struct xv_neigh) == 16, "xv_neigh layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");
 _Static_assert(sizeof(struct xv_stats) == 8 * (14 + XV_DROP_MAX),
