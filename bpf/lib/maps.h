@@ -69,4 +69,62 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_stats SEC(".maps");
 
+/* NAT mappings by inside address:port, and by outside address:port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XV_NAT_SIZE);
+	__type(key, struct xv_nat_out_key);
+	__type(value, struct xv_nat_map);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_nat_out SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XV_NAT_SIZE);
+	__type(key, struct xv_nat_in_key);
+	__type(value, struct xv_nat_map);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_nat_in SEC(".maps");
+
+/* NAT flows: one per (mapping, remote endpoint): filtering, TCP state, idle. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XV_NAT_SIZE);
+	__type(key, struct xv_nat_flow_key);
+	__type(value, struct xv_nat_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_nat_flow SEC(".maps");
+
+/* Inside IPv4 address -> MAC, learned from the VMs' own frames. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct xv_neigh_key);
+	__type(value, struct xv_neigh);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_neigh SEC(".maps");
+
+/*
+ * Inbound fragments after the first carry no ports: the first fragment
+ * records where its datagram goes, keyed by (remote, IP id, protocol).
+ */
+struct xv_nat_frag_key {
+	__be32 remote;
+	__be16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct xv_nat_frag {
+	__be32 inside_addr;
+	__u32 net;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct xv_nat_frag_key);
+	__type(value, struct xv_nat_frag);
+} xv_nat_frag SEC(".maps");
+
 #endif
