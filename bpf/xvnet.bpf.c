@@ -7,7 +7,8 @@
  *   xv_xdp_port      XDP on a port: learn, redirect known unicast through
  *                    the devmap; everything else goes on to tc (XDP_PASS).
  *   xv_tc_ingress    tc ingress on every port: the complete bridge (forward,
- *                    flood by cloning, deliver into the host stack).
+ *                    flood by cloning, deliver into the host stack), and NAT
+ *                    (outbound on VM ports, inbound on nat uplinks).
  *   xv_tc_egress     tc egress on a bridged uplink: frames the host itself
  *                    sends on the LAN also reach the VMs behind it.
  */
@@ -23,6 +24,8 @@
 #include "lib/fdb.h"
 #include "lib/csum.h"
 #include "lib/bridge.h"
+#include "lib/isolate.h"
+#include "lib/nat.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -59,6 +62,10 @@ int xv_xdp_port(struct xdp_md *ctx)
 	s = stats_get(port->net);
 	if ((void *)(eth + 1) > data_end)
 		goto drop;
+	why = isolate_check(port, net, eth, data_end);
+	if (why != XV_DROP_MAX)
+		goto drop;
+	why = XV_DROP_RUNT;
 
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
 				s, &out, &out_flags, &why);
@@ -85,6 +92,32 @@ to_tc:
 	return XDP_PASS;
 }
 
+/* The MAC behind a VM's own IPv4 address (IP source, or ARP sender). */
+static __always_inline void learn_inside_neigh(__u32 netid,
+					       const struct xv_net *net,
+					       const struct ethhdr *eth,
+					       void *data_end)
+{
+	__be32 addr = 0;
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *iph = (const void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end)
+			return;
+		addr = iph->saddr;
+	} else if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+		const __u8 *arp = (const void *)(eth + 1);
+
+		if ((void *)(arp + 28) > data_end)
+			return;
+		__builtin_memcpy(&addr, arp + 14, 4);	/* sender IP */
+	}
+	if (addr && (addr & net->mask) == net->subnet && addr != net->gateway &&
+	    !mac_is_multicast(eth->h_source))
+		neigh_learn(netid, addr, eth->h_source, bpf_ktime_get_coarse_ns());
+}
+
 SEC("tc")
 int xv_tc_ingress(struct __sk_buff *skb)
 {
@@ -104,6 +137,15 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	port = bpf_map_lookup_elem(&xv_port, &in);
+	if (port && (port->flags & XV_PORT_NAT_UPLINK)) {
+		int ret = nat_inbound(skb, port);
+
+		if (ret != XV_NAT_PASS)
+			return ret;
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		eth = data;
+	}
 	if (!port || !port->net)
 		return TC_ACT_OK;
 	net = bpf_map_lookup_elem(&xv_net, &port->net);
@@ -118,9 +160,31 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		stats_drop(s, XV_DROP_RUNT);
 		return TC_ACT_SHOT;
 	}
+	why = isolate_check(port, net, eth, data_end);
+	if (why != XV_DROP_MAX) {
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
+	if (net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM))
+		learn_inside_neigh(port->net, net, eth, data_end);
 
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
 				s, &out, &out_flags, &why);
+	if (verdict == XV_V_ROUTE) {
+		int ret = nat_outbound(skb, net, port->net, s);
+
+		if (ret != XV_NAT_PASS)
+			return ret;
+		/* For the host: bridged to the host adapter like any unicast. */
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return TC_ACT_SHOT;
+		out = fdb_lookup(port->net, eth->h_dest,
+				 bpf_ktime_get_coarse_ns(), fdb_ageing_ns());
+		verdict = out && out != in ? XV_V_FORWARD : XV_V_FLOOD;
+	}
 	switch (verdict) {
 	case XV_V_FORWARD:
 		STAT_INC(s, fwd_tc);

@@ -17,6 +17,8 @@ enum xv_verdict {
 	XV_V_FORWARD,	/* to one port: *out_ifindex, its flags in *out_flags */
 	XV_V_FLOOD,	/* broadcast, multicast, unknown unicast */
 	XV_V_HOST,	/* addressed to the host's own MAC */
+	XV_V_ROUTE,	/* to a nat network's gateway: translate or give
+			 * to the host adapter (tc only) */
 };
 
 static __always_inline enum xv_verdict
@@ -36,7 +38,11 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 
 	if (mac_is_multicast(eth->h_dest))
 		return XV_V_FLOOD;
-	if (net->uplink && mac_equal(eth->h_dest, net->host_mac))
+	if (net->mode == XV_MODE_NAT && mac_equal(eth->h_dest, net->host_mac) &&
+	    !(port->flags & XV_PORT_ADAPTER))
+		return XV_V_ROUTE;
+	if (net->mode == XV_MODE_BRIDGE && net->uplink &&
+	    mac_equal(eth->h_dest, net->host_mac))
 		return XV_V_HOST;
 
 	ifindex = fdb_lookup(port->net, eth->h_dest, now, fdb_ageing_ns());

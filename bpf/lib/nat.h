@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Source NAT for nat networks, on the tc path (skb helpers keep checksum
+ * offload state right; XDP hands these frames here).
+ *
+ * Outbound, a VM's IPv4 packet to the gateway MAC whose destination is
+ * neither in the subnet nor a host address, and which the host routes out
+ * of the uplink (bpf_fib_lookup from the host adapter), gets the uplink's
+ * address and a mapped port and leaves through bpf_redirect_neigh, which
+ * resolves the next hop. Inbound, the uplink's ingress translates what
+ * matches a live mapping (and, unless the network filters endpoint-
+ * independently, a live flow to that remote endpoint) and hands it to the
+ * VM's port. Mappings are endpoint-independent (RFC 4787 REQ-1) and keep
+ * the inside port when it is free and in range. ICMP errors coming in are
+ * translated inner header included; later fragments follow their first.
+ * Anything that cannot be translated safely is dropped and counted, never
+ * sent on untranslated.
+ */
+#ifndef XV_NAT_H
+#define XV_NAT_H
+
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/fdb.h"
+
+#define XV_NAT_PASS	(-1)	/* not for translation: bridge or pass on */
+#define XV_NAT_TRIES	16	/* random probes for a free outside port */
+#define XV_SEC		1000000000ULL
+#define AF_INET		2
+
+/* <linux/icmp.h> pulls in libc headers; these few are all we need. */
+#define ICMP_ECHOREPLY		0
+#define ICMP_DEST_UNREACH	3
+#define ICMP_ECHO		8
+#define ICMP_TIME_EXCEEDED	11
+#define ICMP_PARAMETERPROB	12
+
+struct icmphdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	union {
+		struct {
+			__be16 id;
+			__be16 sequence;
+		} echo;
+		__be32 gateway;
+	} un;
+};
+
+#define IP_MF_BIT	0x2000
+#define IP_OFFSET_MASK	0x1fff
+
+struct nat_pkt {
+	__be32 saddr, daddr;
+	__be16 sport, dport;	/* ports; ICMP echo: the id in both */
+	__be16 ipid;
+	__u32 l4_off;		/* from the start of the frame */
+	__u32 csum_off;		/* L4 checksum, 0 when there is none to fix */
+	__u32 sport_off;	/* port (or echo id) fields */
+	__u32 dport_off;
+	__u8 proto;
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	bool first_frag;	/* MF set, offset 0 */
+	bool later_frag;	/* offset != 0: no L4 header */
+	bool icmp_error;
+};
+
+enum nat_parse_ret { NAT_P_OK, NAT_P_NOT_IPV4, NAT_P_UNSUPPORTED };
+
+static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
+						    struct nat_pkt *p)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = data + ETH_HLEN;
+	__u16 frag;
+	__u8 *l4;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NAT_P_NOT_IPV4;
+	if ((void *)(iph + 1) > data_end || iph->ihl < 5)
+		return NAT_P_UNSUPPORTED;
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	p->proto = iph->protocol;
+	p->ipid = iph->id;
+	frag = bpf_ntohs(iph->frag_off);
+	p->later_frag = frag & IP_OFFSET_MASK;
+	p->first_frag = (frag & IP_MF_BIT) && !p->later_frag;
+	p->l4_off = ETH_HLEN + iph->ihl * 4;
+	if (p->later_frag)
+		return p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
+		       p->proto == IPPROTO_ICMP ? NAT_P_OK : NAT_P_UNSUPPORTED;
+	l4 = data + p->l4_off;
+
+	switch (p->proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = (void *)l4;
+
+		if ((void *)(th + 1) > data_end)
+			return NAT_P_UNSUPPORTED;
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->csum_off = p->l4_off + offsetof(struct tcphdr, check);
+		p->sport_off = p->l4_off;
+		p->dport_off = p->l4_off + 2;
+		return NAT_P_OK;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = (void *)l4;
+
+		if ((void *)(uh + 1) > data_end)
+			return NAT_P_UNSUPPORTED;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		p->csum_off = uh->check ? p->l4_off + 6 : 0;
+		p->sport_off = p->l4_off;
+		p->dport_off = p->l4_off + 2;
+		return NAT_P_OK;
+	}
+	case IPPROTO_ICMP: {
+		struct icmphdr *ih = (void *)l4;
+
+		if ((void *)(ih + 1) > data_end)
+			return NAT_P_UNSUPPORTED;
+		p->icmp_type = ih->type;
+		p->csum_off = p->l4_off + 2;
+		if (ih->type == ICMP_ECHO || ih->type == ICMP_ECHOREPLY) {
+			p->sport = ih->un.echo.id;
+			p->dport = ih->un.echo.id;
+			p->sport_off = p->l4_off + 4;
+			p->dport_off = p->l4_off + 4;
+			return NAT_P_OK;
+		}
+		if (ih->type == ICMP_DEST_UNREACH || ih->type == ICMP_TIME_EXCEEDED ||
+		    ih->type == ICMP_PARAMETERPROB) {
+			p->icmp_error = true;
+			return NAT_P_OK;
+		}
+		return NAT_P_UNSUPPORTED;
+	}
+	default:
+		return NAT_P_UNSUPPORTED;
+	}
+}
+
+/* Parse, pulling headers into the linear area once if they are not there. */
+static __always_inline enum nat_parse_ret nat_parse_pull(struct __sk_buff *skb,
+							 struct nat_pkt *p)
+{
+	enum nat_parse_ret r = nat_parse(skb, p);
+	__u32 want = ETH_HLEN + 60 + 28 + 20;
+
+	if (r != NAT_P_UNSUPPORTED)
+		return r;
+	if (bpf_skb_pull_data(skb, skb->len < want ? skb->len : want))
+		return r;
+	__builtin_memset(p, 0, sizeof(*p));
+	return nat_parse(skb, p);
+}
+
+static __always_inline const struct xv_cfg *nat_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xv_cfg, &zero);
+}
+
+static __always_inline __u64 nat_timeout(const struct xv_cfg *cfg, __u8 proto,
+					 __u8 state)
+{
+	__u64 t;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		if (state == XV_NAT_ESTABLISHED)
+			t = cfg ? cfg->tcp_est_ns : 0;
+		else
+			t = cfg ? cfg->tcp_trans_ns : 0;
+		return t ? t : (state == XV_NAT_ESTABLISHED ? 7440 : 240) * XV_SEC;
+	case IPPROTO_UDP:
+		t = cfg ? cfg->udp_ns : 0;
+		return t ? t : 300 * XV_SEC;
+	default:
+		t = cfg ? cfg->icmp_ns : 0;
+		return t ? t : 60 * XV_SEC;
+	}
+}
+
+static __always_inline bool nat_map_alive(const struct xv_nat_map *m, __u64 now)
+{
+	return (m->flags & XV_NAT_STATIC) || now < m->expires_ns;
+}
+
+/* The live mapping behind an outside address:port, from its inside key. */
+static __always_inline struct xv_nat_map *nat_find_in(__be32 addr, __be16 port,
+						      __u8 proto, __u64 now)
+{
+	struct xv_nat_in_key ik = { .addr = addr, .port = port, .proto = proto };
+	struct xv_nat_out_key ok = { .proto = proto };
+	struct xv_nat_map *rin, *m;
+
+	rin = bpf_map_lookup_elem(&xv_nat_in, &ik);
+	if (!rin)
+		return NULL;
+	ok.addr = rin->inside_addr;
+	ok.port = rin->inside_port;
+	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
+	if (!m || m->outside_port != port || m->outside_addr != addr ||
+	    !nat_map_alive(m, now))
+		return NULL;
+	return m;
+}
+
+/* The mapping of the packet's inside address:port; created if needed. */
+static __always_inline struct xv_nat_map *
+nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
+	    __be32 outside, const __u8 *vm_mac, __u64 now, struct xv_stats *s)
+{
+	struct xv_nat_out_key ok = { .addr = p->saddr, .port = p->sport,
+				     .proto = p->proto };
+	struct xv_nat_map nm = {}, *m;
+	__u32 lo = net->nat_lo, hi = net->nat_hi, want, range, i;
+
+	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
+	if (m && nat_map_alive(m, now) && m->outside_addr == outside)
+		return m;
+	if (!lo || hi < lo) {
+		stats_drop(s, XV_DROP_NAT_EXHAUSTED);
+		return NULL;
+	}
+	range = hi - lo + 1;
+	want = bpf_ntohs(p->sport);
+	nm.inside_addr = p->saddr;
+	nm.inside_port = p->sport;
+	nm.outside_addr = outside;
+	nm.net = netid;
+	nm.seen_ns = now;
+	nm.expires_ns = now + XV_SEC;
+	mac_copy(nm.vm_mac, vm_mac);
+
+	for (i = 0; i < XV_NAT_TRIES; i++) {
+		struct xv_nat_in_key ik = { .addr = outside, .proto = p->proto };
+		struct xv_nat_map *taken;
+		__u32 port;
+
+		/* Port preservation first (RFC 4787 REQ-3), then random. */
+		if (i == 0 && want >= lo && want <= hi)
+			port = want;
+		else
+			port = lo + bpf_get_prandom_u32() % range;
+		ik.port = bpf_htons(port);
+		taken = bpf_map_lookup_elem(&xv_nat_in, &ik);
+		if (taken && nat_find_in(outside, ik.port, p->proto, now))
+			continue;
+		nm.outside_port = ik.port;
+		if (bpf_map_update_elem(&xv_nat_in, &ik, &nm,
+					taken ? BPF_EXIST : BPF_NOEXIST))
+			continue;	/* another CPU took it just now */
+		bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY);
+		STAT_INC(s, nat_new);
+		return bpf_map_lookup_elem(&xv_nat_out, &ok);
+	}
+	stats_drop(s, XV_DROP_NAT_EXHAUSTED);
+	return NULL;
+}
+
+/*
+ * Record activity of the flow (mapping, remote endpoint) and stretch the
+ * mapping's life to the flow's timeout. outbound: the VM sent it.
+ */
+static __always_inline void nat_flow_touch(struct xv_nat_map *m, __be32 remote,
+					   __be16 rport, __u8 proto,
+					   __u8 tcp_flags, bool outbound,
+					   const struct xv_cfg *cfg, __u64 now)
+{
+	struct xv_nat_flow_key fk = {
+		.outside_addr = m->outside_addr, .remote_addr = remote,
+		.outside_port = m->outside_port,
+		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
+	};
+	struct xv_nat_flow nf = {}, *f;
+	__u64 until;
+
+	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state)) {
+		nf.inside_addr = m->inside_addr;
+		nf.inside_port = m->inside_port;
+		nf.state = XV_NAT_NEW;
+		nf.seen_ns = now;
+		bpf_map_update_elem(&xv_nat_flow, &fk, &nf, BPF_ANY);
+		f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+		if (!f)
+			return;
+	}
+	if (proto == IPPROTO_TCP && (tcp_flags & (0x01 | 0x04)))	/* FIN, RST */
+		f->state = XV_NAT_CLOSING;
+	else if (!outbound && f->state == XV_NAT_NEW)
+		f->state = XV_NAT_ESTABLISHED;
+	f->seen_ns = now;
+	m->seen_ns = now;
+	until = now + nat_timeout(cfg, proto, f->state);
+	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
+		m->expires_ns = until;
+}
+
+/* Inbound permission: a live flow to this remote endpoint (RFC 4787 REQ-8). */
+static __always_inline bool nat_flow_allows(const struct xv_nat_map *m,
+					    __be32 remote, __be16 rport,
+					    __u8 proto, const struct xv_cfg *cfg,
+					    __u64 now)
+{
+	struct xv_nat_flow_key fk = {
+		.outside_addr = m->outside_addr, .remote_addr = remote,
+		.outside_port = m->outside_port,
+		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
+	};
+	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+
+	return f && now - f->seen_ns <= nat_timeout(cfg, proto, f->state);
+}
+
+/* Rewrite the source or destination address, fixing the checksums. */
+static __always_inline void nat_set_addr(struct __sk_buff *skb,
+					 const struct nat_pkt *p, bool src,
+					 __be32 to)
+{
+	__u32 off = ETH_HLEN + (src ? offsetof(struct iphdr, saddr)
+				    : offsetof(struct iphdr, daddr));
+	__be32 from = src ? p->saddr : p->daddr;
+	__u64 mangled = p->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+
+	if (p->csum_off && !p->later_frag && p->proto != IPPROTO_ICMP)
+		bpf_l4_csum_replace(skb, p->csum_off, from, to,
+				    BPF_F_PSEUDO_HDR | mangled | sizeof(to));
+	bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check),
+			    from, to, sizeof(to));
+	bpf_skb_store_bytes(skb, off, &to, sizeof(to), 0);
+}
+
+static __always_inline void nat_set_port(struct __sk_buff *skb,
+					 const struct nat_pkt *p, __u32 off,
+					 __be16 from, __be16 to)
+{
+	__u64 mangled = p->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+
+	if (from == to)
+		return;
+	if (p->csum_off)
+		bpf_l4_csum_replace(skb, p->csum_off, from, to,
+				    mangled | sizeof(to));
+	bpf_skb_store_bytes(skb, off, &to, sizeof(to), 0);
+}
+
+/* Remember the MAC behind an inside address (for forwards and replies). */
+static __always_inline void neigh_learn(__u32 net, __be32 addr, const __u8 *mac,
+					__u64 now)
+{
+	struct xv_neigh_key k = { .net = net, .addr = addr };
+	struct xv_neigh n = { .seen_ns = now }, *cur;
+
+	cur = bpf_map_lookup_elem(&xv_neigh, &k);
+	if (cur && mac_equal(cur->mac, mac) &&
+	    now - cur->seen_ns < XV_FDB_REFRESH_NS)
+		return;
+	mac_copy(n.mac, mac);
+	bpf_map_update_elem(&xv_neigh, &k, &n, BPF_ANY);
+}
+
+/* Hand a translated packet to the VM that owns addr, as its gateway would. */
+static __always_inline int nat_deliver(struct __sk_buff *skb, __u32 netid,
+				       const struct xv_net *net, __be32 addr,
+				       const __u8 *fallback_mac, __u64 now,
+				       struct xv_stats *s)
+{
+	struct xv_neigh_key nk = { .net = netid, .addr = addr };
+	struct xv_neigh *n = bpf_map_lookup_elem(&xv_neigh, &nk);
+	const __u8 *mac = n ? n->mac : fallback_mac;
+	__u32 out;
+
+	if (!mac || mac_is_zero(mac)) {
+		stats_drop(s, XV_DROP_NAT_NO_ROUTE);
+		return TC_ACT_SHOT;
+	}
+	out = fdb_lookup(netid, mac, now, fdb_ageing_ns());
+	if (!out) {
+		stats_drop(s, XV_DROP_NAT_NO_ROUTE);
+		return TC_ACT_SHOT;
+	}
+	bpf_skb_store_bytes(skb, 0, mac, ETH_ALEN, 0);
+	bpf_skb_store_bytes(skb, ETH_ALEN, net->host_mac, ETH_ALEN, 0);
+	STAT_INC(s, nat_in);
+	return bpf_redirect(out, 0);
+}
+
+/* RFC 1624 incremental update of a checksum stored inside the payload. */
+static __always_inline __u16 csum16_add(__u16 check, __u16 from, __u16 to)
+{
+	__u32 sum = (__u16)~check + (__u16)~from + to;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static __always_inline __u16 csum16_add32(__u16 check, __u32 from, __u32 to)
+{
+	check = csum16_add(check, from >> 16, to >> 16);
+	return csum16_add(check, from & 0xffff, to & 0xffff);
+}
+
+/*
+ * An ICMP error for one of our mappings: the quoted packet is the one we
+ * sent (source = outside address:port). Give it back its inside address and
+ * port, with the quoted checksums and the ICMP checksum kept right.
+ */
+static __always_inline int nat_icmp_error_in(struct __sk_buff *skb,
+					     const struct nat_pkt *p,
+					     const struct xv_cfg *cfg, __u64 now)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 in_ip = p->l4_off + sizeof(struct icmphdr), in_l4, port_off, csum_off = 0;
+	__u32 icmp_csum = p->l4_off + 2;
+	struct iphdr *inner = data + in_ip;
+	__u16 old_check, new_check, l4_old = 0, l4_new;
+	__be16 qport;
+	struct xv_nat_map *m;
+	const struct xv_net *net;
+	struct xv_stats *s;
+	__u8 qproto;
+	__be32 outside;
+
+	if ((void *)(inner + 1) > data_end || inner->ihl != 5)
+		return XV_NAT_PASS;
+	in_l4 = in_ip + sizeof(struct iphdr);
+	if (data + in_l4 + 8 > data_end)
+		return XV_NAT_PASS;
+	qproto = inner->protocol;
+	outside = inner->saddr;
+	if (outside != p->daddr)
+		return XV_NAT_PASS;
+	switch (qproto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		port_off = in_l4;
+		qport = *(__be16 *)(data + in_l4);
+		if (qproto == IPPROTO_UDP)
+			csum_off = in_l4 + 6;
+		else if (data + in_l4 + 18 <= data_end)
+			csum_off = in_l4 + 16;
+		break;
+	case IPPROTO_ICMP:
+		port_off = in_l4 + 4;
+		qport = *(__be16 *)(data + in_l4 + 4);
+		csum_off = in_l4 + 2;
+		break;
+	default:
+		return XV_NAT_PASS;
+	}
+	m = nat_find_in(outside, qport, qproto, now);
+	if (!m)
+		return XV_NAT_PASS;
+	net = bpf_map_lookup_elem(&xv_net, &m->net);
+	if (!net)
+		return XV_NAT_PASS;
+	s = stats_get(m->net);
+	if (csum_off) {
+		if (data + csum_off + 2 > data_end)
+			return XV_NAT_PASS;
+		l4_old = *(__u16 *)(data + csum_off);
+	}
+	old_check = inner->check;
+
+	/* Quoted source address, and the quoted IP header checksum with it. */
+	new_check = csum16_add32(old_check, outside, m->inside_addr);
+	bpf_skb_store_bytes(skb, in_ip + offsetof(struct iphdr, saddr),
+			    &m->inside_addr, 4, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, outside, m->inside_addr, 4);
+	bpf_skb_store_bytes(skb, in_ip + offsetof(struct iphdr, check),
+			    &new_check, 2, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, old_check, new_check, 2);
+	/* Quoted port, and the quoted L4 checksum (UDP 0 means none). */
+	bpf_skb_store_bytes(skb, port_off, &m->inside_port, 2, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, qport, m->inside_port, 2);
+	if (csum_off && !(qproto == IPPROTO_UDP && !l4_old)) {
+		l4_new = l4_old;
+		if (qproto != IPPROTO_ICMP)
+			l4_new = csum16_add32(l4_new, outside, m->inside_addr);
+		l4_new = csum16_add(l4_new, qport, m->inside_port);
+		bpf_skb_store_bytes(skb, csum_off, &l4_new, 2, 0);
+		bpf_l4_csum_replace(skb, icmp_csum, l4_old, l4_new, 2);
+	}
+	/* The outer destination: the VM. */
+	bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check),
+			    p->daddr, m->inside_addr, 4);
+	bpf_skb_store_bytes(skb, ETH_HLEN + offsetof(struct iphdr, daddr),
+			    &m->inside_addr, 4, 0);
+	m->seen_ns = now;
+	STAT_INC(s, nat_icmp_err);
+	return nat_deliver(skb, m->net, net, m->inside_addr, m->vm_mac, now, s);
+}
+
+/* Later fragments of an inbound datagram whose first fragment we mapped. */
+static __always_inline int nat_frag_in(struct __sk_buff *skb,
+				       const struct nat_pkt *p, __u64 now)
+{
+	struct xv_nat_frag_key fk = { .remote = p->saddr, .id = p->ipid,
+				      .proto = p->proto };
+	struct xv_nat_frag *fr = bpf_map_lookup_elem(&xv_nat_frag, &fk);
+	const struct xv_net *net;
+	__be32 inside;
+	__u32 netid;
+
+	if (!fr)
+		return XV_NAT_PASS;
+	inside = fr->inside_addr;
+	netid = fr->net;
+	net = bpf_map_lookup_elem(&xv_net, &netid);
+	if (!net)
+		return XV_NAT_PASS;
+	nat_set_addr(skb, p, false, inside);
+	return nat_deliver(skb, netid, net, inside, NULL, now, stats_get(netid));
+}
+
+/* Uplink ingress: replies and forwarded connections for a nat network. */
+static __always_inline int nat_inbound(struct __sk_buff *skb,
+				       const struct xv_port *upl)
+{
+	const struct xv_cfg *cfg = nat_cfg();
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct nat_pkt p = {};
+	struct xv_nat_map *m;
+	const struct xv_net *net;
+	struct xv_stats *s;
+	__be32 inside;
+	__be16 inside_port;
+	__u32 netid;
+
+	if (nat_parse_pull(skb, &p) != NAT_P_OK || p.daddr != upl->addr)
+		return XV_NAT_PASS;
+	if (p.later_frag)
+		return nat_frag_in(skb, &p, now);
+	if (p.icmp_error)
+		return nat_icmp_error_in(skb, &p, cfg, now);
+	if (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
+		return XV_NAT_PASS;	/* echo requests are for the host */
+
+	m = nat_find_in(p.daddr, p.dport, p.proto, now);
+	if (!m)
+		return XV_NAT_PASS;	/* the host's own traffic */
+	netid = m->net;
+	net = bpf_map_lookup_elem(&xv_net, &netid);
+	if (!net)
+		return XV_NAT_PASS;
+	s = stats_get(netid);
+	if (!(m->flags & XV_NAT_STATIC) && !(net->flags & XV_NET_NAT_EIF) &&
+	    !nat_flow_allows(m, p.saddr, p.sport, p.proto, cfg, now)) {
+		stats_drop(s, XV_DROP_NAT_FILTERED);
+		return TC_ACT_SHOT;
+	}
+	nat_flow_touch(m, p.saddr, p.sport, p.proto, p.tcp_flags, false, cfg, now);
+	inside = m->inside_addr;
+	inside_port = m->inside_port;
+	if (p.first_frag) {
+		struct xv_nat_frag_key fk = { .remote = p.saddr, .id = p.ipid,
+					      .proto = p.proto };
+		struct xv_nat_frag fv = { .inside_addr = inside, .net = netid };
+
+		bpf_map_update_elem(&xv_nat_frag, &fk, &fv, BPF_ANY);
+	}
+	nat_set_addr(skb, &p, false, inside);
+	nat_set_port(skb, &p, p.dport_off, p.dport, inside_port);
+	return nat_deliver(skb, netid, net, inside, m->vm_mac, now, s);
+}
+
+/*
+ * A VM's IPv4 packet to the gateway MAC. XV_NAT_PASS when it is for the
+ * host (bridge it to the host adapter); otherwise the tc verdict.
+ */
+static __always_inline int nat_outbound(struct __sk_buff *skb,
+					const struct xv_net *net, __u32 netid,
+					struct xv_stats *s)
+{
+	const struct xv_cfg *cfg = nat_cfg();
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct bpf_fib_lookup fib = {};
+	struct nat_pkt p = {};
+	struct xv_nat_map *m, *hairpin = NULL;
+	const struct xv_port *upl;
+	__u8 vm_mac[ETH_ALEN];
+	__be32 outside, target = 0;
+	__be16 target_port = 0;
+	__u32 uplink = net->uplink;
+	void *data, *data_end;
+	int ret;
+
+	switch (nat_parse_pull(skb, &p)) {
+	case NAT_P_NOT_IPV4:
+		return XV_NAT_PASS;
+	case NAT_P_UNSUPPORTED:
+		if ((p.daddr & net->mask) == net->subnet)
+			return XV_NAT_PASS;
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	default:
+		break;
+	}
+	if ((p.daddr & net->mask) == net->subnet ||
+	    p.daddr == 0xffffffff || (bpf_ntohl(p.daddr) >> 28) == 0xe)
+		return XV_NAT_PASS;	/* the host adapter's own segment */
+	if ((p.saddr & net->mask) != net->subnet || p.saddr == net->gateway) {
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
+	upl = bpf_map_lookup_elem(&xv_port, &uplink);
+	if (!upl || !upl->addr) {
+		stats_drop(s, XV_DROP_NAT_NO_ROUTE);
+		return TC_ACT_SHOT;
+	}
+	outside = upl->addr;
+
+	if (p.daddr == outside) {
+		/* Hairpin (RFC 4787 REQ-9): a mapped port on our own address. */
+		if (p.later_frag || p.icmp_error || p.proto == IPPROTO_ICMP)
+			return XV_NAT_PASS;
+		hairpin = nat_find_in(outside, p.dport, p.proto, now);
+		if (!hairpin)
+			return XV_NAT_PASS;	/* a service of the host */
+		target = hairpin->inside_addr;
+		target_port = hairpin->inside_port;
+	} else {
+		fib.family = AF_INET;
+		fib.l4_protocol = p.proto;
+		fib.sport = p.sport;
+		fib.dport = p.dport;
+		fib.ipv4_src = p.saddr;
+		fib.ipv4_dst = p.daddr;
+		fib.ifindex = net->host_if;
+		ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+		if (ret == BPF_FIB_LKUP_RET_NOT_FWDED)
+			return XV_NAT_PASS;	/* a host address */
+		if ((ret != BPF_FIB_LKUP_RET_SUCCESS &&
+		     ret != BPF_FIB_LKUP_RET_NO_NEIGH) || fib.ifindex != uplink) {
+			stats_drop(s, XV_DROP_NAT_NO_ROUTE);
+			return TC_ACT_SHOT;
+		}
+	}
+
+	if (p.icmp_error) {
+		/* A VM's ICMP error about an inbound packet: not translated yet. */
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
+	if (p.later_frag) {
+		/* No ports in it: the source address is all there is to map. */
+		nat_set_addr(skb, &p, true, outside);
+		STAT_INC(s, nat_out);
+		skb->mark = XV_MARK_FWD;
+		return bpf_redirect_neigh(uplink, NULL, 0, 0);
+	}
+	if (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHO) {
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
+
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data + ETH_HLEN > data_end)
+		return TC_ACT_SHOT;
+	mac_copy(vm_mac, ((struct ethhdr *)data)->h_source);
+	m = nat_map_get(&p, net, netid, outside, vm_mac, now, s);
+	if (!m)
+		return TC_ACT_SHOT;
+	nat_flow_touch(m, hairpin ? target : p.daddr,
+		       hairpin ? target_port : p.dport, p.proto, p.tcp_flags,
+		       true, cfg, now);
+	nat_set_addr(skb, &p, true, outside);
+	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
+	STAT_INC(s, nat_out);
+	if (hairpin) {
+		nat_set_addr(skb, &p, false, target);
+		nat_set_port(skb, &p, p.dport_off, p.dport, target_port);
+		return nat_deliver(skb, netid, net, target, hairpin->vm_mac,
+				   now, s);
+	}
+	skb->mark = XV_MARK_FWD;
+	return bpf_redirect_neigh(uplink, NULL, 0, 0);
+}
+
+#endif
