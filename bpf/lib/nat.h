@@ -419,96 +419,169 @@ static __always_inline __u16 csum16_add32(__u16 check, __u32 from, __u32 to)
 	return csum16_add(check, from & 0xffff, to & 0xffff);
 }
 
+/* Where the quoted packet of an ICMP error keeps its fields. */
+struct nat_quote {
+	__u32 ip_off;		/* quoted IP header */
+	__u32 port_off;		/* quoted port (or echo id) on our side */
+	__u32 csum_off;		/* quoted L4 checksum, 0 if none in view */
+	__be32 addr;		/* quoted address on our side */
+	__be16 port;
+	__u16 ip_check;		/* quoted IP header checksum */
+	__u16 l4_check;
+	__u8 proto;
+};
+
+/*
+ * Read the packet quoted by an ICMP error. our_src: the quoted packet went
+ * out from our side (its source is ours), else it came in (its destination).
+ */
+static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
+					    const struct nat_pkt *p,
+					    bool our_src, struct nat_quote *q)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 l4_off = p->l4_off;
+	struct iphdr *inner;
+	__u32 in_l4;
+
+	if (l4_off > ETH_HLEN + 60)
+		return false;
+	q->ip_off = l4_off + sizeof(struct icmphdr);
+	inner = data + q->ip_off;
+	if ((void *)(inner + 1) > data_end || inner->ihl != 5)
+		return false;
+	in_l4 = q->ip_off + sizeof(struct iphdr);
+	if (data + in_l4 + 8 > data_end)
+		return false;
+	q->proto = inner->protocol;
+	q->addr = our_src ? inner->saddr : inner->daddr;
+	q->ip_check = inner->check;
+	q->csum_off = 0;
+	switch (q->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		q->port_off = in_l4 + (our_src ? 0 : 2);
+		if (q->proto == IPPROTO_UDP)
+			q->csum_off = in_l4 + 6;
+		else if (data + in_l4 + 18 <= data_end)
+			q->csum_off = in_l4 + 16;
+		break;
+	case IPPROTO_ICMP:
+		q->port_off = in_l4 + 4;
+		q->csum_off = in_l4 + 2;
+		break;
+	default:
+		return false;
+	}
+	if (data + q->port_off + 2 > data_end)
+		return false;
+	q->port = *(__be16 *)(data + q->port_off);
+	q->l4_check = 0;
+	if (q->csum_off) {
+		if (data + q->csum_off + 2 > data_end)
+			return false;
+		q->l4_check = *(__u16 *)(data + q->csum_off);
+	}
+	return true;
+}
+
+/*
+ * Rewrite the quoted address and port, with the quoted IP and L4 checksums
+ * and the ICMP checksum kept right (all three are plain numbers inside the
+ * ICMP payload, so RFC 1624 arithmetic, then the ICMP checksum follows).
+ */
+static __always_inline void nat_quote_rewrite(struct __sk_buff *skb,
+					      const struct nat_pkt *p,
+					      const struct nat_quote *q,
+					      bool our_src, __be32 addr,
+					      __be16 port)
+{
+	__u32 icmp_csum = p->l4_off + 2;
+	__u16 ip_check, l4_check;
+
+	ip_check = csum16_add32(q->ip_check, q->addr, addr);
+	bpf_skb_store_bytes(skb, q->ip_off + (our_src ?
+			    offsetof(struct iphdr, saddr) :
+			    offsetof(struct iphdr, daddr)), &addr, 4, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, q->addr, addr, 4);
+	bpf_skb_store_bytes(skb, q->ip_off + offsetof(struct iphdr, check),
+			    &ip_check, 2, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, q->ip_check, ip_check, 2);
+
+	bpf_skb_store_bytes(skb, q->port_off, &port, 2, 0);
+	bpf_l4_csum_replace(skb, icmp_csum, q->port, port, 2);
+	if (q->csum_off && !(q->proto == IPPROTO_UDP && !q->l4_check)) {
+		l4_check = q->l4_check;
+		if (q->proto != IPPROTO_ICMP)
+			l4_check = csum16_add32(l4_check, q->addr, addr);
+		l4_check = csum16_add(l4_check, q->port, port);
+		bpf_skb_store_bytes(skb, q->csum_off, &l4_check, 2, 0);
+		bpf_l4_csum_replace(skb, icmp_csum, q->l4_check, l4_check, 2);
+	}
+}
+
 /*
  * An ICMP error for one of our mappings: the quoted packet is the one we
  * sent (source = outside address:port). Give it back its inside address and
- * port, with the quoted checksums and the ICMP checksum kept right.
+ * port, and send the error to the VM.
  */
 static __always_inline int nat_icmp_error_in(struct __sk_buff *skb,
 					     const struct nat_pkt *p,
 					     const struct xv_cfg *cfg, __u64 now)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 in_ip = p->l4_off + sizeof(struct icmphdr), in_l4, port_off, csum_off = 0;
-	__u32 icmp_csum = p->l4_off + 2;
-	struct iphdr *inner = data + in_ip;
-	__u16 old_check, new_check, l4_old = 0, l4_new;
-	__be16 qport;
+	struct nat_quote q;
 	struct xv_nat_map *m;
 	const struct xv_net *net;
 	struct xv_stats *s;
-	__u8 qproto;
-	__be32 outside;
 
-	if ((void *)(inner + 1) > data_end || inner->ihl != 5)
+	if (!nat_quote_parse(skb, p, true, &q) || q.addr != p->daddr)
 		return XV_NAT_PASS;
-	in_l4 = in_ip + sizeof(struct iphdr);
-	if (data + in_l4 + 8 > data_end)
-		return XV_NAT_PASS;
-	qproto = inner->protocol;
-	outside = inner->saddr;
-	if (outside != p->daddr)
-		return XV_NAT_PASS;
-	switch (qproto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		port_off = in_l4;
-		qport = *(__be16 *)(data + in_l4);
-		if (qproto == IPPROTO_UDP)
-			csum_off = in_l4 + 6;
-		else if (data + in_l4 + 18 <= data_end)
-			csum_off = in_l4 + 16;
-		break;
-	case IPPROTO_ICMP:
-		port_off = in_l4 + 4;
-		qport = *(__be16 *)(data + in_l4 + 4);
-		csum_off = in_l4 + 2;
-		break;
-	default:
-		return XV_NAT_PASS;
-	}
-	m = nat_find_in(outside, qport, qproto, now);
+	m = nat_find_in(q.addr, q.port, q.proto, now);
 	if (!m)
 		return XV_NAT_PASS;
 	net = bpf_map_lookup_elem(&xv_net, &m->net);
 	if (!net)
 		return XV_NAT_PASS;
 	s = stats_get(m->net);
-	if (csum_off) {
-		if (data + csum_off + 2 > data_end)
-			return XV_NAT_PASS;
-		l4_old = *(__u16 *)(data + csum_off);
-	}
-	old_check = inner->check;
-
-	/* Quoted source address, and the quoted IP header checksum with it. */
-	new_check = csum16_add32(old_check, outside, m->inside_addr);
-	bpf_skb_store_bytes(skb, in_ip + offsetof(struct iphdr, saddr),
-			    &m->inside_addr, 4, 0);
-	bpf_l4_csum_replace(skb, icmp_csum, outside, m->inside_addr, 4);
-	bpf_skb_store_bytes(skb, in_ip + offsetof(struct iphdr, check),
-			    &new_check, 2, 0);
-	bpf_l4_csum_replace(skb, icmp_csum, old_check, new_check, 2);
-	/* Quoted port, and the quoted L4 checksum (UDP 0 means none). */
-	bpf_skb_store_bytes(skb, port_off, &m->inside_port, 2, 0);
-	bpf_l4_csum_replace(skb, icmp_csum, qport, m->inside_port, 2);
-	if (csum_off && !(qproto == IPPROTO_UDP && !l4_old)) {
-		l4_new = l4_old;
-		if (qproto != IPPROTO_ICMP)
-			l4_new = csum16_add32(l4_new, outside, m->inside_addr);
-		l4_new = csum16_add(l4_new, qport, m->inside_port);
-		bpf_skb_store_bytes(skb, csum_off, &l4_new, 2, 0);
-		bpf_l4_csum_replace(skb, icmp_csum, l4_old, l4_new, 2);
-	}
-	/* The outer destination: the VM. */
-	bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check),
-			    p->daddr, m->inside_addr, 4);
-	bpf_skb_store_bytes(skb, ETH_HLEN + offsetof(struct iphdr, daddr),
-			    &m->inside_addr, 4, 0);
+	nat_quote_rewrite(skb, p, &q, true, m->inside_addr, m->inside_port);
+	nat_set_addr(skb, p, false, m->inside_addr);
 	m->seen_ns = now;
 	STAT_INC(s, nat_icmp_err);
 	return nat_deliver(skb, m->net, net, m->inside_addr, m->vm_mac, now, s);
+}
+
+/*
+ * A VM's ICMP error about a packet that came in through a mapping (a
+ * forward, or a reply): the quoted packet's destination is the VM. It
+ * leaves with the outside address:port quoted and as its source.
+ */
+static __always_inline int nat_icmp_error_out(struct __sk_buff *skb,
+					      const struct nat_pkt *p,
+					      __be32 outside, __u32 uplink,
+					      __u64 now, struct xv_stats *s)
+{
+	struct xv_nat_out_key ok = {};
+	struct nat_quote q;
+	struct xv_nat_map *m;
+
+	if (!nat_quote_parse(skb, p, false, &q) || q.addr != p->saddr) {
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
+	ok.addr = q.addr;
+	ok.port = q.port;
+	ok.proto = q.proto;
+	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
+	if (!m || !nat_map_alive(m, now) || m->outside_addr != outside) {
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
+	nat_quote_rewrite(skb, p, &q, false, m->outside_addr, m->outside_port);
+	nat_set_addr(skb, p, true, outside);
+	STAT_INC(s, nat_icmp_err);
+	skb->mark = XV_MARK_FWD;
+	return bpf_redirect_neigh(uplink, NULL, 0, 0);
 }
 
 /* Later fragments of an inbound datagram whose first fragment we mapped. */
@@ -657,11 +730,8 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		}
 	}
 
-	if (p.icmp_error) {
-		/* A VM's ICMP error about an inbound packet: not translated yet. */
-		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
-		return TC_ACT_SHOT;
-	}
+	if (p.icmp_error)
+		return nat_icmp_error_out(skb, &p, outside, uplink, now, s);
 	if (p.later_frag) {
 		/* No ports in it: the source address is all there is to map. */
 		nat_set_addr(skb, &p, true, outside);
