@@ -369,3 +369,430 @@ need() {
 		fi
 	done
 }
+
+# =============================================================================
+# NAT helpers (tests/ns/nat_*.sh). Generic pieces for the nat-mode tests:
+# the host/outside/VM world, the config, and small python3 clients and
+# servers that report the peer address they saw.
+# =============================================================================
+
+# The NAT world's names and addresses. The outside has no route to the VM
+# subnet: whatever reaches it from a VM must carry the uplink's address.
+NAT_SUBNET=192.168.100.0/24
+NAT_GW=192.168.100.1
+NAT_VM1=192.168.100.10 NAT_VM2=192.168.100.11
+NAT_VM1_MAC=02:78:76:00:64:10 NAT_VM2_MAC=02:78:76:00:64:11
+NAT_OUT=203.0.113.1		# the outside host
+NAT_UP=203.0.113.2		# the host's uplink address (no router)
+NAT_R_UP=198.18.0.2		# the host's uplink address behind the router
+NAT_R_IN=198.18.0.1 NAT_R_OUT=203.0.113.254	# the router's two sides
+NAT_PORTS=40000-49999		# SNAT ports; the host's ephemeral ports end below
+NAT_HOST_EPHEMERAL="32768 39999"
+
+# nat_vm NS PORT MAC ADDR: a VM on port PORT of $H, default route via the
+# gateway.
+nat_vm() {
+	vm_new "$1" "$H" "$2" "$3" "$4/24" &&
+	ip -n "$1" route add default via "$NAT_GW"
+}
+
+# nat_world [router [MTU]]: namespaces $H (the host), $OUT (the outside) and
+# VMs $VM1 (vm1p, .10) and $VM2 (vm2p, .11). Without "router": $H's uplink
+# up0 (203.0.113.2/24) is wired to $OUT's out0 (203.0.113.1/24). With
+# "router": $H up0 198.18.0.2/24 -- r0 198.18.0.1 in $R, r1 203.0.113.254
+# -- out0 203.0.113.1 in $OUT (r1 and out0 with MTU, default 1500); $H's
+# default route is the router, $OUT routes only 198.18.0.0/24 back to it.
+# $H's ephemeral ports are moved below nat_ports.
+nat_world() {
+	local mtu=${2:-1500}
+	ns_new "$H" "$OUT" || return 1
+	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="$NAT_HOST_EPHEMERAL" || return 1
+	if [ "${1:-}" = router ]; then
+		ns_new "$R" &&
+		veth "$H" up0 "$R" r0 &&
+		veth "$R" r1 "$OUT" out0 &&
+		ip -n "$R" link set r1 mtu "$mtu" &&
+		ip -n "$OUT" link set out0 mtu "$mtu" &&
+		addr "$H" up0 "$NAT_R_UP/24" &&
+		addr "$R" r0 "$NAT_R_IN/24" &&
+		addr "$R" r1 "$NAT_R_OUT/24" &&
+		addr "$OUT" out0 "$NAT_OUT/24" &&
+		run_in "$R" sysctl -qw net.ipv4.ip_forward=1 &&
+		ip -n "$H" route add default via "$NAT_R_IN" &&
+		ip -n "$OUT" route add 198.18.0.0/24 via "$NAT_R_OUT" &&
+		gro_on "$R" r0 || return 1
+	else
+		veth "$H" up0 "$OUT" out0 &&
+		addr "$H" up0 "$NAT_UP/24" &&
+		addr "$OUT" out0 "$NAT_OUT/24" &&
+		gro_on "$OUT" out0 || return 1
+	fi
+	nat_vm "$VM1" vm1p "$NAT_VM1_MAC" "$NAT_VM1" &&
+	nat_vm "$VM2" vm2p "$NAT_VM2_MAC" "$NAT_VM2"
+}
+
+# nat_conf FILE [LINE...]: network "nat0" on uplink up0, ports vm1p vm2p,
+# the round's $ATTACH and this test's pin_dir; each LINE (e.g.
+# "forward = tcp 8080 192.168.100.10:80") is added to the network.
+nat_conf() {
+	local file=$1 l
+	shift
+	{
+		printf '[global]\nattach = %s\npin_dir = %s\n\n' "$ATTACH" "$PIN"
+		printf '[network nat0]\nmode = nat\nsubnet = %s\ngateway = %s\n' \
+			"$NAT_SUBNET" "$NAT_GW"
+		printf 'uplink = up0\nports = vm1p vm2p\nnat_ports = %s\n' "$NAT_PORTS"
+		for l in "$@"; do
+			printf '%s\n' "$l"
+		done
+	} >"$file"
+}
+
+# no_route NS DEST: NS has no route to DEST.
+no_route() {
+	if ip -n "$1" route get "$2" >/dev/null 2>&1; then
+		CHECK_WHY="$1 has a route to $2: $(ip -n "$1" route get "$2" | head -n 1)"
+		return 1
+	fi
+}
+
+# --- captures --------------------------------------------------------------
+
+# cap_start NS IF NAME [FILTER...]: tcpdump on IF in NS into $TMP/NAME.pcap,
+# PID in CAP_PID; returns once it listens.
+cap_start() {
+	local ns=$1 dev=$2 name=$3
+	shift 3
+	rm -f "$TMP/$name.pcap"
+	spawn_in "$ns" "cap-$name" timeout 60 \
+		tcpdump -Z root -i "$dev" -nn -U --immediate-mode -w "$TMP/$name.pcap" "$@"
+	CAP_PID=$BG_PID
+	wait_for 10 grep -q 'listening on' "$TMP/cap-$name.log"
+}
+
+# cap_stop PID: let the capture write what it has, then stop it.
+cap_stop() {
+	sleep 0.5
+	stop "$1"
+}
+
+# cap_count NAME FILTER...: packets of $TMP/NAME.pcap that match FILTER.
+cap_count() {
+	local name=$1
+	shift
+	tcpdump -r "$TMP/$name.pcap" -nn "$@" 2>/dev/null | wc -l
+}
+
+# cap_show NAME [FILTER...]: the first packets of a capture, as diagnostics.
+cap_show() {
+	local name=$1
+	shift
+	tcpdump -r "$TMP/$name.pcap" -nn "$@" 2>/dev/null | head -n 20
+}
+
+# --- python3 clients and servers --------------------------------------------
+
+# nat_py: write the helper program (once per test) and print its path.
+# Subcommands (every one bounded by its own timeouts):
+#   http NAME PORT [DIR] [--rate BYTES_PER_S]
+#                          HTTP server on 0.0.0.0:PORT. GET /whoami answers
+#                          "NAME CLIENT_IP CLIENT_PORT"; /slow/FILE sends
+#                          FILE from DIR paced at --rate (default 2 MiB/s);
+#                          other paths are files from DIR.
+#   udp-echo NAME PORT [--probe PORT2] [--late S]
+#                          answers each datagram with "NAME IP PORT LEN\n"
+#                          plus the payload; --probe: also sends "probe"
+#                          to the client from PORT2 (another endpoint);
+#                          --late: sends "late" from PORT S seconds later.
+#   udp-send HOST PORT [--size N] [--bind P] [--wait S] [--listen S]
+#                          connected UDP socket: send N bytes, print the
+#                          reply's first line, check the echoed payload.
+#                          Exit 0 reply, 2 timeout, 3 ECONNREFUSED, 4 bad
+#                          payload. --listen: then print every datagram
+#                          for S more seconds ("from IP PORT: TEXT").
+#   udp-recv PORT S        print every datagram arriving on PORT for S s.
+#   udp-shot [--bind P] HOST PORT TEXT   send one datagram, do not wait.
+#   tcp-try HOST PORT S    exit 0 if a TCP connect succeeds within S s.
+nat_py() {
+	local f=$TMP/nattool.py
+	[ -s "$f" ] || cat >"$f" <<'PY'
+import http.server, socket, socketserver, sys, threading, time
+
+# "--name value" options anywhere on the command line; the rest positional.
+OPT, POS = {}, []
+_a = sys.argv[2:]
+while _a:
+    if _a[0].startswith("--"):
+        OPT[_a[0][2:]] = _a[1]
+        _a = _a[2:]
+    else:
+        POS.append(_a.pop(0))
+
+def http_main(name, port, root="/nonexistent"):
+    class H(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=root, **k)
+        def do_GET(self):
+            if self.path.startswith("/whoami"):
+                body = ("%s %s %d\n" % (name, self.client_address[0],
+                                        self.client_address[1])).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            if self.path.startswith("/slow/"):
+                # The file at --rate bytes/s, paced by the sender so that
+                # the transfer really is on the wire that long.
+                rate = float(OPT.get("rate", 2097152))
+                with open(root + "/" + self.path[6:], "rb") as f:
+                    data = f.read()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                start = time.time()
+                for off in range(0, len(data), 65536):
+                    self.wfile.write(data[off:off + 65536])
+                    ahead = start + (off + 65536) / rate - time.time()
+                    if ahead > 0:
+                        time.sleep(ahead)
+                return
+            super().do_GET()
+        def log_message(self, fmt, *a):
+            sys.stderr.write("%s:%d %s\n" % (self.client_address[0],
+                             self.client_address[1], fmt % a))
+    class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+    S(("0.0.0.0", int(port)), H).serve_forever()
+
+def udp_echo(name, port):
+    probe, late = OPT.get("probe"), OPT.get("late")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    print("listening", flush=True)
+    while True:
+        data, peer = s.recvfrom(65535)
+        print("from %s %d len %d" % (peer[0], peer[1], len(data)), flush=True)
+        s.sendto(("%s %s %d %d\n" % (name, peer[0], peer[1], len(data))).encode()
+                 + data, peer)
+        if probe:
+            p = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            p.bind(("0.0.0.0", int(probe)))
+            p.sendto(b"probe\n", peer)
+            p.close()
+            print("sent probe from %s to %s %d" % (probe, peer[0], peer[1]), flush=True)
+        if late:
+            def later(peer=peer):
+                time.sleep(float(late))
+                s.sendto(b"late\n", peer)
+                print("sent late to %s %d" % peer, flush=True)
+            threading.Thread(target=later, daemon=True).start()
+
+def recv_all(s, secs):
+    end = time.time() + secs
+    while True:
+        left = end - time.time()
+        if left <= 0:
+            return
+        s.settimeout(left)
+        try:
+            data, peer = s.recvfrom(65535)
+        except socket.timeout:
+            return
+        except ConnectionRefusedError:
+            print("ECONNREFUSED", flush=True)
+            continue
+        print("from %s %d: %s" % (peer[0], peer[1],
+              data.split(b"\n")[0].decode(errors="replace")), flush=True)
+
+def udp_send(host, port):
+    size = int(OPT.get("size", 16))
+    wait = float(OPT.get("wait", 3))
+    listen = float(OPT.get("listen", 0))
+    payload = bytes((i * 7 + 3) % 251 for i in range(size))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(OPT.get("bind", 0))))
+    s.settimeout(wait)
+    if listen:
+        # Unconnected: datagrams from any endpoint reach the socket, so
+        # whatever the NAT lets through is seen here.
+        s.sendto(payload, (host, int(port)))
+    else:
+        # Connected: an ICMP error about the datagram surfaces as errno.
+        s.connect((host, int(port)))
+        s.send(payload)
+    try:
+        while True:
+            data, peer = s.recvfrom(65535)
+            if peer == (host, int(port)):
+                break
+            print("from %s %d before the reply: %s" % (peer[0], peer[1],
+                  data.split(b"\n")[0].decode(errors="replace")), flush=True)
+    except ConnectionRefusedError:
+        print("ECONNREFUSED")
+        return 3
+    except socket.timeout:
+        print("no reply within %g s" % wait)
+        return 2
+    head, _, body = data.partition(b"\n")
+    print(head.decode(errors="replace"), flush=True)
+    if body != payload:
+        print("payload differs: sent %d bytes, got %d back" % (len(payload), len(body)))
+        return 4
+    if listen:
+        recv_all(s, listen)
+    return 0
+
+def udp_recv(port, secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(port)))
+    print("listening", flush=True)
+    recv_all(s, float(secs))
+
+def udp_shot(host, port, text):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(OPT.get("bind", 0))))
+    s.sendto(text.encode() + b"\n", (host, int(port)))
+
+def tcp_try(host, port, secs):
+    try:
+        socket.create_connection((host, int(port)), timeout=float(secs)).close()
+    except OSError as e:
+        print("connect %s:%s: %s" % (host, port, e))
+        return 1
+    print("connected to %s:%s" % (host, port))
+    return 0
+
+fn = {"http": http_main, "udp-echo": udp_echo, "udp-send": udp_send,
+      "udp-recv": udp_recv, "udp-shot": udp_shot, "tcp-try": tcp_try}[sys.argv[1]]
+sys.exit(fn(*POS) or 0)
+PY
+	echo "$f"
+}
+
+# py_in NS LOGNAME ARGS...: the helper program as a background process in NS
+# (bounded by a 60 s timeout); PID in BG_PID.
+py_in() {
+	local ns=$1 log=$2
+	shift 2
+	spawn_in "$ns" "$log" timeout 60 python3 "$(nat_py)" "$@"
+}
+
+# py_run NS SECONDS ARGS...: the helper program in the foreground.
+py_run() {
+	local ns=$1 secs=$2
+	shift 2
+	run_in "$ns" timeout --foreground -k 2 "$secs" python3 "$(nat_py)" "$@"
+}
+
+# wait_udp NS PORT SECONDS: a UDP socket bound to PORT in NS.
+wait_udp() { wait_for "$3" _udp_bound "$1" "$2"; }
+_udp_bound() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
+
+# whoami NS URL [CURL ARGS...]: GET URL from NS; prints the body
+# ("NAME CLIENT_IP CLIENT_PORT" from an "http" server) and sets WHO_NAME,
+# WHO_IP, WHO_PORT.
+whoami() {
+	local ns=$1 url=$2 body rc
+	shift 2
+	body=$(run_in "$ns" curl -sS --max-time 5 "$@" "$url" 2>&1)
+	rc=$?
+	echo "$body"
+	WHO_NAME="" WHO_IP="" WHO_PORT=""
+	if [ $rc -ne 0 ]; then
+		CHECK_WHY="curl $* $url from $ns exited $rc: $(tail -n 1 <<<"$body")"
+		return 1
+	fi
+	read -r WHO_NAME WHO_IP WHO_PORT <<<"$body"
+}
+
+# nat_sessions CONF: "xvnet nat --json" of the round's network into
+# $TMP/nat.json; fails if it fails or is not JSON.
+nat_sessions() {
+	xv "$H" nat nat0 -c "$1" --json >"$TMP/nat.json" || {
+		CHECK_WHY="xvnet nat nat0 --json exited $?: $(tail -n 1 "$TMP/nat.json")"
+		return 1
+	}
+	jq . "$TMP/nat.json" >/dev/null 2>&1 || {
+		CHECK_WHY="xvnet nat --json printed no JSON: $(head -c 200 "$TMP/nat.json")"
+		return 1
+	}
+}
+
+# nat_has CONF PROTO INSIDE_ADDR INSIDE_PORT REMOTE_ADDR OUTSIDE_PORT:
+# "xvnet nat --json" lists a session with these fields (an empty
+# INSIDE_PORT or OUTSIDE_PORT matches any), and names the outside address
+# ($NAT_OUTSIDE_ADDR, default the uplink's). The JSON layout is not
+# assumed: a session is an object whose own values (or those of objects
+# directly inside it, such as "inside": {"addr": ..., "port": ...}) hold
+# the protocol (name or number), the addresses (alone or as "addr:port")
+# and the ports.
+nat_has() {
+	local conf=$1 proto=$2 in=$3 inport=$4 rem=$5 outport=$6
+	local outside=${NAT_OUTSIDE_ADDR:-$NAT_UP}
+	nat_sessions "$conf" || return 1
+	jq -c . "$TMP/nat.json" | head -c 3000
+	echo
+	if ! jq -e --arg p "$proto" --arg in "$in" --arg ip "$inport" \
+		--arg rem "$rem" --arg op "$outport" '
+		# An object and the objects directly inside it.
+		def own: ., (.[]? | objects);
+		def vals: [own | .[]? | scalars | tostring];
+		def pnum: {"icmp": "1", "tcp": "6", "udp": "17"}[$p];
+		def proto_ok: any(own | to_entries[] | select(.key | test("proto"; "i"))
+			| .value | tostring | ascii_downcase; . == $p or . == pnum);
+		def has_addr($a): any(.[]; . == $a or startswith($a + ":"));
+		def has_addr_port($a; $port):
+			any(.[]; . == ($a + ":" + $port)) or
+			(has_addr($a) and any(.[]; . == $port));
+		def has_port($port): $port == "" or
+			any(.[]; . == $port or endswith(":" + $port));
+		[.. | objects | select(proto_ok) | vals
+		 | select(if $ip == "" then has_addr($in) else has_addr_port($in; $ip) end)
+		 | select(has_addr($rem))
+		 | select(has_port($op))] | length > 0' "$TMP/nat.json" >/dev/null; then
+		CHECK_WHY="no $proto session $in${inport:+:$inport} -> $rem${outport:+ (outside port $outport)} in xvnet nat --json"
+		return 1
+	fi
+	if ! jq -e --arg o "$outside" \
+		'[.. | scalars | tostring | select(. == $o or startswith($o + ":"))] | length > 0' \
+		"$TMP/nat.json" >/dev/null; then
+		CHECK_WHY="xvnet nat --json does not name the outside address $outside"
+		return 1
+	fi
+}
+
+# iperf_run SERVER_NS SERVER_IP CLIENT_NS SECONDS [IPERF3 ARGS]: iperf3
+# against a one-shot server; passes if the client exits 0 and data
+# arrived; CHECK_NOTE gets the rate.
+iperf_run() {
+	local srv=$1 ip=$2 cli=$3 secs=$4 json=$TMP/iperf.json pid rc bytes bps
+	shift 4
+	spawn_in "$srv" iperfd timeout 40 iperf3 -s -1 -p 5201
+	pid=$BG_PID
+	if ! wait_listen "$srv" 5201 10; then
+		CHECK_WHY="iperf3 server in $srv not listening after 10 s"
+		cat "$TMP/iperfd.log"
+		stop "$pid"
+		return 1
+	fi
+	run_in "$cli" timeout --foreground 30 \
+		iperf3 -c "$ip" -p 5201 -t "$secs" -J --connect-timeout 3000 "$@" >"$json"
+	rc=$?
+	stop "$pid"
+	bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null)
+	bps=$(jq -r '.end.sum_received.bits_per_second // 0' "$json" 2>/dev/null)
+	if [ $rc -ne 0 ] || [ "${bytes:-0}" = 0 ]; then
+		CHECK_WHY="iperf3 -c $ip $* from $cli exited $rc, received ${bytes:-0} bytes$(jq -r '.error // empty | " (" + . + ")"' "$json" 2>/dev/null)"
+		jq -c '.intervals[]?.sum | {start, bytes, retransmits}' "$json" 2>/dev/null
+		return 1
+	fi
+	CHECK_NOTE=$(awk -v b="$bps" -v n="$bytes" \
+		'BEGIN { printf "%.2f Gbit/s, %.0f MB", b / 1e9, n / 1e6 }')
+}
+# ============================== end of NAT helpers ===========================
