@@ -67,15 +67,16 @@ $(BUILD)/tests/unit_test: $(BUILD)/tests/unit_test.o $(filter-out $(BUILD)/loade
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# $(filter): the .d files add headers to the prerequisites.
 $(BUILD)/tests/config_test: tests/config/config_test.c loader/config.c loader/log.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -linih -lbpf
+	$(Q)$(CC) $(CFLAGS) $(filter %.c,$^) -o $@ -linih -lbpf
 
 $(BUILD)/tests/nl_test: tests/nl/nl_test.c loader/nl.c loader/log.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lmnl -lbpf
+	$(Q)$(CC) $(CFLAGS) $(filter %.c,$^) -o $@ -lmnl -lbpf
 
 $(BUILD)/tests/tapio: tests/tools/tapio.c
 	$(call msg,CC,$@)

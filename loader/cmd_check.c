@@ -19,6 +19,7 @@ int xv_cmd_check(struct xv_opts *o)
 	if (!err)
 		err = xv_plan_build(&cfg, &plan);
 	if (!err) {
+		xv_plan_warn_forwards(&cfg, &plan);
 		printf("%s: OK (%d network(s), %d port(s))\n", cfg.path,
 		       cfg.nnets, plan.nports);
 		xv_plan_free(&plan);

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* status and fdb: read the pinned maps and ask the kernel what is attached. */
+/*
+ * status, fdb and nat: read the pinned maps and ask the kernel what is
+ * attached.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -52,9 +57,204 @@ static const char *attach_kind(const struct xv_state *st, __u32 ifindex,
 	return "detached";
 }
 
-static const char *role_name(__u32 flags)
+/* The role a port plays in network id (a nat uplink is in none). */
+static const char *role_name(const struct xv_port *p, __u32 id)
 {
-	return flags & XV_PORT_UPLINK ? "uplink" : "vm";
+	if ((p->flags & XV_PORT_UPLINK) && p->net == id)
+		return "uplink";
+	if (p->flags & XV_PORT_NAT_UPLINK)
+		return "nat-uplink";
+	if (p->flags & XV_PORT_ADAPTER)
+		return "adapter";
+	return "vm";
+}
+
+/* Is the port listed under network id: a member, or its nat uplink. */
+static bool port_shown(const struct xv_port_ent *e, __u32 id,
+		       const struct xv_net *net)
+{
+	return e->val.net == id ||
+	       (net->mode == XV_MODE_NAT && e->ifindex == net->uplink);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *ip4(__be32 a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *proto_name(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return "?";
+	}
+}
+
+static const char *link_name(int ifindex, char *buf)
+{
+	struct xv_link l;
+
+	if (ifindex && !xv_link_by_index(ifindex, &l))
+		snprintf(buf, XV_NAME_LEN, "%s", l.name);
+	else
+		snprintf(buf, XV_NAME_LEN, "if%d", ifindex);
+	return buf;
+}
+
+/* ---- NAT state ---- */
+
+static const __u8 nat_protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+
+/* The timeout that decides whether a flow is alive. */
+static __u64 flow_timeout(const struct xv_cfg *k, __u8 proto, __u8 state)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return state == XV_NAT_ESTABLISHED ? k->tcp_est_ns : k->tcp_trans_ns;
+	case IPPROTO_UDP:
+		return k->udp_ns;
+	default:
+		return k->icmp_ns;
+	}
+}
+
+static bool mapping_live(const struct xv_cfg *k, const struct xv_nat_map *m,
+			 __u8 proto, __u64 now)
+{
+	if (m->flags & XV_NAT_STATIC)
+		return true;
+	if (m->expires_ns)
+		return m->expires_ns > now;
+	return now - m->seen_ns < flow_timeout(k, proto, XV_NAT_ESTABLISHED);
+}
+
+/*
+ * The same mapping as found from inside: the datapath refreshes the copy
+ * it found, so either copy may be the fresher one.
+ */
+static bool out_copy_live(const struct xv_state *st, const struct xv_cfg *k,
+			  const struct xv_nat_map *in, __u8 proto, __u64 now)
+{
+	struct xv_nat_out_key key = { .addr = in->inside_addr,
+				      .port = in->inside_port,
+				      .proto = proto };
+	struct xv_nat_map m;
+
+	return st->nat_out_fd >= 0 &&
+	       !bpf_map_lookup_elem(st->nat_out_fd, &key, &m) &&
+	       m.outside_port == in->outside_port &&
+	       m.outside_addr == in->outside_addr &&
+	       mapping_live(k, &m, proto, now);
+}
+
+/* Live dynamic mappings of network id, per protocol (nat_protos order). */
+struct nat_use {
+	unsigned int mappings[3];
+	unsigned int forwards;
+	unsigned int flows;
+};
+
+static void nat_use(const struct xv_state *st, const struct xv_cfg *k,
+		    __u32 id, const struct xv_net *net, struct nat_use *u)
+{
+	struct xv_nat_in_key key, next;
+	struct xv_nat_flow_key fk, fnext;
+	struct xv_nat_flow flow;
+	struct xv_nat_map m;
+	__u64 now = now_ns();
+	void *prev = NULL;
+
+	memset(u, 0, sizeof(*u));
+	while (st->nat_in_fd >= 0 &&
+	       !bpf_map_get_next_key(st->nat_in_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(st->nat_in_fd, &key, &m) || m.net != id)
+			continue;
+		if (m.flags & XV_NAT_STATIC) {
+			u->forwards++;
+			continue;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(nat_protos); i++)
+			if (key.proto == nat_protos[i] &&
+			    (mapping_live(k, &m, key.proto, now) ||
+			     out_copy_live(st, k, &m, key.proto, now)))
+				u->mappings[i]++;
+	}
+	prev = NULL;
+	while (st->nat_flow_fd >= 0 &&
+	       !bpf_map_get_next_key(st->nat_flow_fd, prev, &fnext)) {
+		fk = fnext;
+		prev = &fk;
+		if (bpf_map_lookup_elem(st->nat_flow_fd, &fk, &flow) ||
+		    (flow.inside_addr & net->mask) != net->subnet)
+			continue;
+		if (now - flow.seen_ns < flow_timeout(k, fk.proto, flow.state))
+			u->flows++;
+	}
+}
+
+static void print_nat_text(const struct xv_state *st, const struct xv_cfg *k,
+			   __u32 id, const struct xv_net *net)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN],
+	     h[XV_NAME_LEN], p[XV_NAME_LEN], u[XV_NAME_LEN];
+	struct xv_port up = {};
+	struct nat_use use;
+
+	bpf_map_lookup_elem(st->port_fd, &net->uplink, &up);
+	nat_use(st, k, id, net, &use);
+	printf("  nat: subnet %s/%d, gateway %s on %s (peer %s), outside %s on %s\n",
+	       ip4(net->subnet, a), __builtin_popcount(ntohl(net->mask)),
+	       ip4(net->gateway, b), link_name(net->host_if, h),
+	       link_name(net->adapter, p), ip4(up.addr, c),
+	       link_name(net->uplink, u));
+	printf("  nat: ports %u-%u, filtering %s, %u forward(s); in use: tcp %u, udp %u, icmp %u of %u each, %u flow(s)\n",
+	       net->nat_lo, net->nat_hi,
+	       net->flags & XV_NET_NAT_EIF ? "endpoint-independent"
+					   : "address-port-dependent",
+	       use.forwards, use.mappings[0], use.mappings[1], use.mappings[2],
+	       net->nat_hi - net->nat_lo + 1, use.flows);
+}
+
+static void print_nat_json(const struct xv_state *st, const struct xv_cfg *k,
+			   __u32 id, const struct xv_net *net)
+{
+	char a[INET_ADDRSTRLEN], h[XV_NAME_LEN];
+	struct xv_port up = {};
+	struct nat_use use;
+
+	bpf_map_lookup_elem(st->port_fd, &net->uplink, &up);
+	nat_use(st, k, id, net, &use);
+	printf(",\"nat\":{\"subnet\":\"%s/%d\"", ip4(net->subnet, a),
+	       __builtin_popcount(ntohl(net->mask)));
+	printf(",\"gateway\":\"%s\",\"host_if\":", ip4(net->gateway, a));
+	json_str(link_name(net->host_if, h));
+	printf(",\"adapter\":");
+	json_str(link_name(net->adapter, h));
+	printf(",\"outside_addr\":\"%s\",\"uplink\":", ip4(up.addr, a));
+	json_str(link_name(net->uplink, h));
+	printf(",\"nat_ports\":[%u,%u],\"filter\":\"%s\",\"forwards\":%u",
+	       net->nat_lo, net->nat_hi,
+	       net->flags & XV_NET_NAT_EIF ? "endpoint-independent"
+					   : "address-port-dependent",
+	       use.forwards);
+	printf(",\"counters\":{\"tcp_mappings\":%u,\"udp_mappings\":%u,\"icmp_mappings\":%u,\"flows\":%u}}",
+	       use.mappings[0], use.mappings[1], use.mappings[2], use.flows);
 }
 
 static int open_state(struct xv_opts *o, struct xv_config *cfg,
@@ -78,8 +278,8 @@ static int open_state(struct xv_opts *o, struct xv_config *cfg,
 	return err;
 }
 
-static void print_net_text(const struct xv_state *st, __u32 id,
-			   const struct xv_net *net,
+static void print_net_text(const struct xv_state *st, const struct xv_cfg *k,
+			   __u32 id, const struct xv_net *net,
 			   const struct xv_port_ent *ports, int n)
 {
 	struct xv_stats s;
@@ -91,17 +291,19 @@ static void print_net_text(const struct xv_state *st, __u32 id,
 		uplink = up.name;
 	printf("network %s (id %u): %s, uplink %s\n", net->name, id,
 	       xv_mode_name(net->mode), uplink);
-	printf("  %-16s %-8s %-7s %-12s %s\n", "PORT", "IFINDEX", "ROLE",
+	printf("  %-16s %-8s %-10s %-12s %s\n", "PORT", "IFINDEX", "ROLE",
 	       "ATTACH", "XDP-TARGET");
 	for (int i = 0; i < n; i++) {
 		const struct xv_port *p = &ports[i].val;
 
-		if (p->net != id)
+		if (!port_shown(&ports[i], id, net))
 			continue;
-		printf("  %-16s %-8u %-7s %-12s %s\n", p->name, ports[i].ifindex,
-		       role_name(p->flags), attach_kind(st, ports[i].ifindex, p),
+		printf("  %-16s %-8u %-10s %-12s %s\n", p->name, ports[i].ifindex,
+		       role_name(p, id), attach_kind(st, ports[i].ifindex, p),
 		       p->flags & XV_PORT_XDP_TARGET ? "yes" : "no");
 	}
+	if (net->mode == XV_MODE_NAT)
+		print_nat_text(st, k, id, net);
 	if (xv_state_stats(st, id, &s))
 		return;
 	printf("  counters:");
@@ -113,8 +315,8 @@ static void print_net_text(const struct xv_state *st, __u32 id,
 	printf("\n");
 }
 
-static void print_net_json(const struct xv_state *st, __u32 id,
-			   const struct xv_net *net,
+static void print_net_json(const struct xv_state *st, const struct xv_cfg *k,
+			   __u32 id, const struct xv_net *net,
 			   const struct xv_port_ent *ports, int n)
 {
 	struct xv_stats s;
@@ -134,12 +336,12 @@ static void print_net_json(const struct xv_state *st, __u32 id,
 	for (int i = 0; i < n; i++) {
 		const struct xv_port *p = &ports[i].val;
 
-		if (p->net != id)
+		if (!port_shown(&ports[i], id, net))
 			continue;
 		printf("%s{\"name\":", first ? "" : ",");
 		json_str(p->name);
 		printf(",\"ifindex\":%u,\"role\":\"%s\",\"attach\":\"%s\",\"xdp_target\":%s}",
-		       ports[i].ifindex, role_name(p->flags),
+		       ports[i].ifindex, role_name(p, id),
 		       attach_kind(st, ports[i].ifindex, p),
 		       p->flags & XV_PORT_XDP_TARGET ? "true" : "false");
 		first = false;
@@ -154,7 +356,10 @@ static void print_net_json(const struct xv_state *st, __u32 id,
 	for (int i = 0; i < XV_DROP_MAX; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", xv_drop_names[i],
 		       (unsigned long long)s.drop[i]);
-	printf("}}");
+	printf("}");
+	if (net->mode == XV_MODE_NAT)
+		print_nat_json(st, k, id, net);
+	printf("}");
 }
 
 int xv_cmd_status(struct xv_opts *o)
@@ -162,13 +367,16 @@ int xv_cmd_status(struct xv_opts *o)
 	struct xv_port_ent *ports = NULL;
 	struct xv_config cfg;
 	struct xv_state st;
+	struct xv_cfg knobs = {};
 	struct xv_net net;
 	bool first = true;
+	__u32 zero = 0;
 	int n = 0, err;
 
 	err = open_state(o, &cfg, &st);
 	if (err)
 		return err;
+	bpf_map_lookup_elem(st.cfg_fd, &zero, &knobs);
 	err = xv_state_ports(&st, &ports, &n);
 	if (err)
 		goto out;
@@ -184,9 +392,9 @@ int xv_cmd_status(struct xv_opts *o)
 			continue;
 		if (o->json) {
 			printf("%s", first ? "" : ",");
-			print_net_json(&st, id, &net, ports, n);
+			print_net_json(&st, &knobs, id, &net, ports, n);
 		} else {
-			print_net_text(&st, id, &net, ports, n);
+			print_net_text(&st, &knobs, id, &net, ports, n);
 		}
 		first = false;
 	}
@@ -197,14 +405,6 @@ out:
 	xv_state_close(&st);
 	xv_config_free(&cfg);
 	return err;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int xv_cmd_fdb(struct xv_opts *o)
@@ -273,6 +473,299 @@ int xv_cmd_fdb(struct xv_opts *o)
 	if (o->json)
 		printf("]\n");
 out:
+	xv_state_close(&st);
+	xv_config_free(&cfg);
+	return err;
+}
+
+/* ---- nat ---- */
+
+enum { ROW_FORWARD, ROW_FLOW };
+
+struct nat_row {
+	__u32 net;
+	int kind;		/* ROW_* */
+	__u8 proto, state;
+	__be32 in_addr, out_addr, rem_addr;
+	__u16 in_port, out_port, rem_port;	/* host order */
+	__u64 idle_s;
+};
+
+struct nat_rows {
+	struct nat_row *r;
+	int n, cap;
+};
+
+static int rows_add(struct nat_rows *rows, const struct nat_row *row)
+{
+	if (rows->n == rows->cap) {
+		int cap = rows->cap ? rows->cap * 2 : 64;
+		struct nat_row *p = reallocarray(rows->r, cap, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		rows->r = p;
+		rows->cap = cap;
+	}
+	rows->r[rows->n++] = *row;
+	return 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct nat_row *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->in_addr != y->in_addr)
+		return ntohl(x->in_addr) < ntohl(y->in_addr) ? -1 : 1;
+	if (x->in_port != y->in_port)
+		return x->in_port < y->in_port ? -1 : 1;
+	if (x->rem_addr != y->rem_addr)
+		return ntohl(x->rem_addr) < ntohl(y->rem_addr) ? -1 : 1;
+	return x->rem_port < y->rem_port ? -1 : x->rem_port > y->rem_port;
+}
+
+/* The network a flow belongs to: its mapping's, else its inside subnet's. */
+static __u32 flow_net(const struct xv_state *st, const struct xv_nat_flow_key *k,
+		      const struct xv_nat_flow *f, const struct xv_net *nets)
+{
+	struct xv_nat_in_key ik = { .addr = k->outside_addr,
+				    .port = k->outside_port,
+				    .proto = k->proto };
+	struct xv_nat_map m;
+
+	if (!bpf_map_lookup_elem(st->nat_in_fd, &ik, &m) && m.net &&
+	    m.net < XV_MAX_NETS)
+		return m.net;
+	for (__u32 id = 1; id < XV_MAX_NETS; id++)
+		if (nets[id].mode == XV_MODE_NAT &&
+		    (f->inside_addr & nets[id].mask) == nets[id].subnet)
+			return id;
+	return 0;
+}
+
+static int collect_nat(const struct xv_state *st, const struct xv_cfg *k,
+		       const struct xv_net *nets, __u32 only,
+		       struct nat_rows *rows)
+{
+	struct xv_nat_flow_key fk, fnext;
+	struct xv_nat_in_key ik, inext;
+	struct xv_nat_flow f;
+	struct xv_nat_map m;
+	__u64 now = now_ns();
+	void *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(st->nat_flow_fd, prev, &fnext)) {
+		struct nat_row r = { .kind = ROW_FLOW };
+		__u64 idle;
+
+		fk = fnext;
+		prev = &fk;
+		if (bpf_map_lookup_elem(st->nat_flow_fd, &fk, &f))
+			continue;
+		idle = now > f.seen_ns ? now - f.seen_ns : 0;
+		if (idle >= flow_timeout(k, fk.proto, f.state))
+			continue;	/* expired: the datapath ignores it */
+		r.net = flow_net(st, &fk, &f, nets);
+		if (!r.net || (only && r.net != only))
+			continue;
+		r.proto = fk.proto;
+		r.state = f.state;
+		r.in_addr = f.inside_addr;
+		r.in_port = ntohs(f.inside_port);
+		r.out_addr = fk.outside_addr;
+		r.out_port = ntohs(fk.outside_port);
+		r.rem_addr = fk.remote_addr;
+		r.rem_port = ntohs(fk.remote_port);
+		r.idle_s = idle / 1000000000ULL;
+		err = rows_add(rows, &r);
+	}
+	prev = NULL;
+	while (!err && !bpf_map_get_next_key(st->nat_in_fd, prev, &inext)) {
+		struct nat_row r = { .kind = ROW_FORWARD };
+
+		ik = inext;
+		prev = &ik;
+		if (bpf_map_lookup_elem(st->nat_in_fd, &ik, &m) ||
+		    !(m.flags & XV_NAT_STATIC) || (only && m.net != only))
+			continue;
+		r.net = m.net;
+		r.proto = ik.proto;
+		r.in_addr = m.inside_addr;
+		r.in_port = ntohs(m.inside_port);
+		r.out_addr = ik.addr;
+		r.out_port = ntohs(ik.port);
+		err = rows_add(rows, &r);
+	}
+	if (!err)
+		qsort(rows->r, rows->n, sizeof(*rows->r), cmp_row);
+	return err;
+}
+
+static const char *const state_names[] = {
+	[XV_NAT_NEW] = "new",
+	[XV_NAT_ESTABLISHED] = "established",
+	[XV_NAT_CLOSING] = "closing",
+};
+
+static const char *row_state(const struct nat_row *r)
+{
+	if (r->kind == ROW_FORWARD)
+		return "static";
+	return r->state < ARRAY_SIZE(state_names) ? state_names[r->state] : "?";
+}
+
+static void print_row_text(const struct nat_row *r, const struct xv_net *net)
+{
+	char a[INET_ADDRSTRLEN], in[32], out[32], rem[32], idle[24];
+
+	snprintf(in, sizeof(in), "%s:%u", ip4(r->in_addr, a), r->in_port);
+	snprintf(out, sizeof(out), "%s:%u", ip4(r->out_addr, a), r->out_port);
+	if (r->kind == ROW_FORWARD)
+		snprintf(rem, sizeof(rem), "*");
+	else if (r->proto == IPPROTO_ICMP)
+		snprintf(rem, sizeof(rem), "%s", ip4(r->rem_addr, a));
+	else
+		snprintf(rem, sizeof(rem), "%s:%u", ip4(r->rem_addr, a),
+			 r->rem_port);
+	if (r->kind == ROW_FORWARD)
+		snprintf(idle, sizeof(idle), "-");
+	else
+		snprintf(idle, sizeof(idle), "%llus",
+			 (unsigned long long)r->idle_s);
+	printf("%-12s %-5s %-21s %-21s %-21s %-11s %s\n", net->name,
+	       proto_name(r->proto), in, out, rem, row_state(r), idle);
+}
+
+static void print_row_json(const struct nat_row *r, const struct xv_net *net)
+{
+	char a[INET_ADDRSTRLEN];
+
+	printf("{\"kind\":\"%s\",\"network\":",
+	       r->kind == ROW_FORWARD ? "forward" : "flow");
+	json_str(net->name);
+	printf(",\"proto\":\"%s\",\"inside_addr\":\"%s\",\"inside_port\":%u",
+	       proto_name(r->proto), ip4(r->in_addr, a), r->in_port);
+	printf(",\"outside_addr\":\"%s\",\"outside_port\":%u",
+	       ip4(r->out_addr, a), r->out_port);
+	if (r->kind == ROW_FORWARD)
+		printf(",\"remote_addr\":null,\"remote_port\":null");
+	else
+		printf(",\"remote_addr\":\"%s\",\"remote_port\":%u",
+		       ip4(r->rem_addr, a), r->rem_port);
+	printf(",\"state\":\"%s\",\"idle\":", row_state(r));
+	if (r->kind == ROW_FORWARD)
+		printf("null}");
+	else
+		printf("%llu}", (unsigned long long)r->idle_s);
+}
+
+/* Port-pool use of one network: live dynamic mappings per protocol. */
+static void print_pool(const struct xv_state *st, const struct xv_cfg *k,
+		       __u32 id, const struct xv_net *net, bool json,
+		       bool *first)
+{
+	unsigned int size = net->nat_hi - net->nat_lo + 1;
+	struct nat_use use;
+
+	nat_use(st, k, id, net, &use);
+	if (!json) {
+		printf("pool %s: ports %u-%u (%u a protocol), in use: tcp %u, udp %u, icmp %u\n",
+		       net->name, net->nat_lo, net->nat_hi, size,
+		       use.mappings[0], use.mappings[1], use.mappings[2]);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(nat_protos); i++) {
+		printf("%s{\"kind\":\"pool\",\"network\":", *first ? "" : ",");
+		json_str(net->name);
+		printf(",\"proto\":\"%s\",\"lo\":%u,\"hi\":%u,\"size\":%u,\"used\":%u}",
+		       proto_name(nat_protos[i]), net->nat_lo, net->nat_hi, size,
+		       use.mappings[i]);
+		*first = false;
+	}
+}
+
+int xv_cmd_nat(struct xv_opts *o)
+{
+	const char *only_name = o->argc > 0 ? o->argv[0] : NULL;
+	const struct xv_netcfg *nc;
+	struct nat_rows rows = {};
+	struct xv_net *nets = NULL;
+	struct xv_cfg knobs = {};
+	struct xv_config cfg;
+	struct xv_state st;
+	__u32 zero = 0, only = 0;
+	bool first = true;
+	int err;
+
+	err = open_state(o, &cfg, &st);
+	if (err)
+		return err;
+	if (only_name) {
+		nc = xv_config_find_net(&cfg, only_name);
+		if (!nc) {
+			pr_warn("no network named %s in %s\n", only_name, cfg.path);
+			err = -XV_EUSAGE;
+			goto out;
+		}
+		if (nc->mode != XV_MODE_NAT) {
+			pr_warn("network %s is a %s network: it has no NAT sessions\n",
+				only_name, xv_mode_name(nc->mode));
+			err = -XV_EUSAGE;
+			goto out;
+		}
+	}
+	if (st.nat_in_fd < 0 || st.nat_flow_fd < 0) {
+		pr_warn("%s: the NAT maps are not pinned (run xvnet up again)\n",
+			cfg.pin_dir);
+		err = -XV_EUSAGE;
+		goto out;
+	}
+	bpf_map_lookup_elem(st.cfg_fd, &zero, &knobs);
+	nets = calloc(XV_MAX_NETS, sizeof(*nets));
+	if (!nets) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 id = 1; id < XV_MAX_NETS; id++) {
+		xv_state_net(&st, id, &nets[id]);
+		if (only_name && nets[id].mode &&
+		    !strncmp(nets[id].name, only_name, XV_NAME_LEN))
+			only = id;
+	}
+	if (only_name && !only)
+		only = XV_MAX_NETS;	/* configured, not up: matches nothing */
+	err = collect_nat(&st, &knobs, nets, only, &rows);
+	if (err)
+		goto out;
+	if (o->json)
+		printf("[");
+	else
+		printf("%-12s %-5s %-21s %-21s %-21s %-11s %s\n", "NETWORK",
+		       "PROTO", "INSIDE", "OUTSIDE", "REMOTE", "STATE", "IDLE");
+	for (int i = 0; i < rows.n; i++) {
+		if (o->json) {
+			printf("%s", first ? "" : ",");
+			print_row_json(&rows.r[i], &nets[rows.r[i].net]);
+		} else {
+			print_row_text(&rows.r[i], &nets[rows.r[i].net]);
+		}
+		first = false;
+	}
+	for (__u32 id = 1; id < XV_MAX_NETS; id++)
+		if (nets[id].mode == XV_MODE_NAT && (!only || id == only))
+			print_pool(&st, &knobs, id, &nets[id], o->json, &first);
+	if (o->json)
+		printf("]\n");
+out:
+	free(rows.r);
+	free(nets);
 	xv_state_close(&st);
 	xv_config_free(&cfg);
 	return err;

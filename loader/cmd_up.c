@@ -7,7 +7,13 @@
  * an order that never leaves a program without its map entries: maps first,
  * then attachments, then the program pins. A failure rolls the journal back.
  * Removals (ports and networks no longer configured) come last, once the new
- * state stands. Network ids are kept by name, so learned MACs survive.
+ * state stands. Network ids are kept by name, so learned MACs survive, and
+ * the NAT maps are pinned and reused, never cleared, so sessions survive.
+ *
+ * nat networks add three things: the host adapter (a veth pair created and
+ * addressed here, journaled like everything else, its peer a member port),
+ * the uplink as a translating port that is no member of the network, and
+ * the port forwards as static entries of the NAT maps.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -39,6 +47,7 @@ struct up_ctx {
 	__u32 net_id[XV_MAX_NETS];	/* by config network index */
 	struct xv_port_ent *old_ports;
 	int nold_ports;
+	struct xv_net old_nets[XV_MAX_NETS];	/* by id; mode 0 = unused */
 	bool fresh;			/* nothing was pinned before */
 };
 
@@ -82,9 +91,24 @@ static const struct xv_port *old_port(const struct up_ctx *c, __u32 ifindex)
 	return NULL;
 }
 
+static const struct xv_plan_adapter *adapter_of(const struct up_ctx *c, int n)
+{
+	for (int i = 0; i < c->plan.nadapters; i++)
+		if (c->plan.adapters[i].net_index == n)
+			return &c->plan.adapters[i];
+	return NULL;
+}
+
+static __be32 prefix_mask(int prefix)
+{
+	return htonl(prefix ? ~0u << (32 - prefix) : 0);
+}
+
 static void build_net(const struct up_ctx *c, int n, struct xv_net *out)
 {
 	const struct xv_netcfg *nc = &c->cfg.nets[n];
+	const struct xv_plan_adapter *a = adapter_of(c, n);
+	const struct xv_plan_port *up = xv_plan_uplink(&c->plan, n);
 
 	memset(out, 0, sizeof(*out));
 	out->mode = nc->mode;
@@ -100,6 +124,139 @@ static void build_net(const struct up_ctx *c, int n, struct xv_net *out)
 		}
 		out->ports[out->nports++] = p->link.ifindex;
 	}
+	if (nc->mode == XV_MODE_NAT && up) {
+		out->uplink = up->link.ifindex;	/* translated to, no member */
+		out->nat_lo = nc->nat_port_lo;
+		out->nat_hi = nc->nat_port_hi;
+		if (nc->nat_filter == XV_FILTER_EIM)
+			out->flags |= XV_NET_NAT_EIF;
+	}
+	if (a) {
+		memcpy(out->host_mac, a->host.mac, 6);
+		out->subnet = nc->subnet;
+		out->mask = prefix_mask(nc->prefix);
+		out->gateway = nc->gateway;
+		out->host_if = a->host.ifindex;
+		out->adapter = a->peer.ifindex;
+	}
+}
+
+/*
+ * The host adapter's MACs follow from the network name, so that the VMs'
+ * ARP entry for the gateway stays right across down and up: locally
+ * administered unicast, 0a:78:76 ("xv") host side, 0e:78:76 the peer,
+ * then 24 bits of FNV-1a of the name.
+ */
+static void adapter_macs(const char *name, __u8 host[6], __u8 peer[6])
+{
+	__u32 h = 2166136261u;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (__u8)*c) * 16777619u;
+	host[0] = 0x0a;
+	peer[0] = 0x0e;
+	host[1] = peer[1] = 0x78;
+	host[2] = peer[2] = 0x76;
+	host[3] = peer[3] = h >> 16;
+	host[4] = peer[4] = h >> 8;
+	host[5] = peer[5] = h;
+}
+
+/*
+ * The host adapter of network n: create the veth pair unless it is there
+ * already, put the gateway address on the host side unless it has it,
+ * bring both ends up, and make the peer a member port.
+ */
+static int make_adapter(struct up_ctx *c, struct xv_plan_adapter *a)
+{
+	const struct xv_netcfg *nc = &c->cfg.nets[a->net_index];
+	struct xv_addr4 *addrs = NULL;
+	bool have = false;
+	int err, naddrs = 0;
+
+	if (!a->exists) {
+		__u8 hmac[6], pmac[6];
+
+		adapter_macs(nc->name, hmac, pmac);
+		err = xv_journal_veth(c->j, nc->host_if, nc->adapter, hmac, pmac);
+		if (err) {
+			pr_warn("%s: cannot create the host adapter of network %s (veth, peer %s): %s\n",
+				nc->host_if, nc->name, nc->adapter, strerror(-err));
+			return err;
+		}
+		a->created = true;
+		err = xv_link_by_name(nc->adapter, &a->peer);
+		if (!err)
+			err = xv_link_no_ipv6_addr(a->peer.ifindex);
+		if (err) {
+			pr_warn("%s: cannot set up the host adapter's peer: %s\n",
+				nc->adapter, strerror(-err));
+			return err;
+		}
+	}
+	err = xv_link_by_name(nc->host_if, &a->host);
+	if (!err)
+		err = xv_addr4_list(a->host.ifindex, &addrs, &naddrs);
+	if (err) {
+		pr_warn("%s: cannot read the host adapter: %s\n", nc->host_if,
+			strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < naddrs; i++)
+		have |= addrs[i].addr == nc->gateway &&
+			addrs[i].prefix == nc->prefix;
+	free(addrs);
+	if (!have) {
+		err = xv_journal_addr4(c->j, a->host.ifindex, nc->gateway,
+				       nc->prefix);
+		if (err) {
+			char gw[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
+			pr_warn("%s: cannot add the gateway address %s/%d: %s\n",
+				nc->host_if, gw, nc->prefix, strerror(-err));
+			return err;
+		}
+	}
+	if (!(a->host.flags & IFF_UP))
+		err = xv_journal_link_up(c->j, a->host.ifindex);
+	if (!err && !(a->peer.flags & IFF_UP))
+		err = xv_journal_link_up(c->j, a->peer.ifindex);
+	if (err) {
+		pr_warn("%s: cannot bring the host adapter up: %s\n",
+			nc->host_if, strerror(-err));
+		return err;
+	}
+	/*
+	 * bpf_fib_lookup() answers only for a device that forwards IPv4: the
+	 * datapath routes the VMs' packets from the host side. The kernel
+	 * itself never gets an outbound packet to route from there: the
+	 * datapath translates it or drops it.
+	 */
+	if (nc->mode == XV_MODE_NAT) {
+		err = xv_link_ipv4_forwarding(a->host.ifindex, true);
+		if (err) {
+			pr_warn("%s: cannot turn IPv4 forwarding on: %s\n",
+				nc->host_if, strerror(-err));
+			return err;
+		}
+	}
+	/*
+	 * GRO makes the host side NAPI-ready, so that XDP may redirect
+	 * into the peer (a veth drops XDP frames towards a peer without).
+	 */
+	err = xv_ethtool_gro(nc->host_if, true);
+	a->gro = !err;
+	if (err)
+		pr_info("%s: cannot turn GRO on (%s); XDP will not redirect to the host adapter\n",
+			nc->host_if, strerror(-err));
+	err = xv_link_by_index(a->host.ifindex, &a->host);
+	if (!err)
+		err = xv_link_by_index(a->peer.ifindex, &a->peer);
+	if (!err)
+		err = xv_plan_add_adapter(&c->cfg, &c->plan, a->net_index,
+					  &a->peer);
+	return err;
 }
 
 /* xv_tx is pinned by hand: see its definition in bpf/lib/maps.h. */
@@ -160,7 +317,14 @@ static int load_programs(struct up_ctx *c)
 
 static int write_globals(struct up_ctx *c)
 {
-	struct xv_cfg val = { .ageing_ns = (__u64)c->cfg.ageing * 1000000000ULL };
+	const __u64 sec = 1000000000ULL;
+	struct xv_cfg val = {
+		.ageing_ns = c->cfg.ageing * sec,
+		.udp_ns = c->cfg.udp_timeout * sec,
+		.tcp_est_ns = c->cfg.tcp_established_timeout * sec,
+		.tcp_trans_ns = c->cfg.tcp_transitory_timeout * sec,
+		.icmp_ns = c->cfg.icmp_timeout * sec,
+	};
 	__u32 zero = 0;
 	int err;
 
@@ -181,11 +345,34 @@ static int write_globals(struct up_ctx *c)
 
 static __u32 port_role(const struct xv_plan_port *p)
 {
-	__u32 flags = p->uplink ? XV_PORT_UPLINK : XV_PORT_VM;
+	__u32 flags = 0;
 
+	if (p->uplink)
+		flags |= XV_PORT_UPLINK;
+	if (p->nat_uplink)
+		flags |= XV_PORT_NAT_UPLINK;
+	if (p->adapter)
+		flags |= XV_PORT_ADAPTER;
+	if (!flags)
+		flags = XV_PORT_VM;
 	if (!p->link.physical)
 		flags |= XV_PORT_CSUM_VERIFY;
 	return flags;
+}
+
+/* The host adapter's peer is ours to delete if we made it (now or before). */
+static bool own_link(const struct up_ctx *c, const struct xv_plan_port *pp,
+		     const struct xv_port *old)
+{
+	const struct xv_plan_adapter *a = adapter_of(c, pp->net_index);
+
+	if (!pp->adapter || !a)
+		return false;
+	/*
+	 * A pair with xvnet's names and no record is left over from an
+	 * instance whose pins are gone: adopt it, down removes it.
+	 */
+	return a->created || !old || (old->flags & XV_PORT_OWN_LINK);
 }
 
 static int set_port(struct up_ctx *c, __u32 ifindex, const struct xv_port *val)
@@ -205,18 +392,24 @@ static int set_port(struct up_ctx *c, __u32 ifindex, const struct xv_port *val)
 static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 {
 	const struct xv_port *old = old_port(c, pp->link.ifindex);
-	const struct xv_netcfg *nc = &c->cfg.nets[pp->net_index];
+	bool bridge_uplink = pp->uplink &&
+		c->cfg.nets[pp->net_index].mode == XV_MODE_BRIDGE;
 	__u32 ifindex = pp->link.ifindex;
 	struct xv_port val = {};
 	enum xv_xdp_mode mode = XV_XDP_NONE;
 	bool created = false;
 	int err;
 
-	val.net = c->net_id[pp->net_index];
+	val.net = pp->net_index >= 0 ? c->net_id[pp->net_index] : 0;
 	val.flags = port_role(pp);
+	val.addr = pp->nat_uplink ? pp->addr : 0;
 	/* What we did earlier and still own stays ours to undo on down. */
 	if (old)
-		val.flags |= old->flags & (XV_PORT_OWN_CLSACT | XV_PORT_SET_PROMISC);
+		val.flags |= old->flags & XV_PORT_OWN_CLSACT;
+	if (old && bridge_uplink)
+		val.flags |= old->flags & XV_PORT_SET_PROMISC;
+	if (own_link(c, pp, old))
+		val.flags |= XV_PORT_OWN_LINK;
 	snprintf(val.name, sizeof(val.name), "%s", pp->link.name);
 	err = set_port(c, ifindex, &val);
 	if (err)
@@ -232,7 +425,7 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	}
 	val.flags |= XV_PORT_ATT_TC_IN | (created ? XV_PORT_OWN_CLSACT : 0);
 
-	if (pp->uplink && nc->mode == XV_MODE_BRIDGE) {
+	if (bridge_uplink) {
 		err = xv_journal_tc(c->j, ifindex, BPF_TC_EGRESS,
 				    bpf_program__fd(c->skel->progs.xv_tc_egress),
 				    &created);
@@ -242,7 +435,7 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 			return err;
 		}
 		val.flags |= XV_PORT_ATT_TC_OUT | (created ? XV_PORT_OWN_CLSACT : 0);
-		if (!(pp->link.flags & 0x100 /* IFF_PROMISC */)) {
+		if (!(pp->link.flags & IFF_PROMISC)) {
 			err = xv_journal_promisc(c->j, ifindex, true);
 			if (err) {
 				pr_warn("%s: cannot turn on promiscuous mode: %s\n",
@@ -267,10 +460,125 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 				     (mode == XV_XDP_GENERIC ? XV_PORT_ATT_XDP_SKB : 0);
 		}
 	}
-	/* XDP may redirect into a tap always, into other ports running native XDP. */
-	if (pp->tun || mode == XV_XDP_NATIVE)
+	/*
+	 * XDP may redirect into a tap always, into other ports running native
+	 * XDP; into the host adapter's peer only if its other end has NAPI.
+	 */
+	if (pp->tun || (mode == XV_XDP_NATIVE &&
+			(!pp->adapter || adapter_of(c, pp->net_index)->gro)))
 		val.flags |= XV_PORT_XDP_TARGET;
 	return set_port(c, ifindex, &val);
+}
+
+/* The two static entries of forward f of network n. */
+static void forward_entries(const struct up_ctx *c, int n,
+			    const struct xv_forward *f,
+			    struct xv_nat_out_key *ok, struct xv_nat_in_key *ik,
+			    struct xv_nat_map *val)
+{
+	const struct xv_plan_port *up = xv_plan_uplink(&c->plan, n);
+
+	*ok = (struct xv_nat_out_key){ .addr = f->addr,
+				       .port = htons(f->to_port),
+				       .proto = f->proto };
+	*ik = (struct xv_nat_in_key){ .addr = up->addr,
+				      .port = htons(f->port),
+				      .proto = f->proto };
+	/* No MAC yet: the datapath finds it in xv_neigh. Holes zeroed too. */
+	memset(val, 0, sizeof(*val));
+	val->inside_addr = f->addr;
+	val->outside_addr = up->addr;
+	val->inside_port = htons(f->to_port);
+	val->outside_port = htons(f->port);
+	val->net = c->net_id[n];
+	val->flags = XV_NAT_STATIC;
+}
+
+static int write_forwards(struct up_ctx *c)
+{
+	struct xv_nat_out_key ok;
+	struct xv_nat_in_key ik;
+	struct xv_nat_map val;
+	int err = 0;
+
+	for (int n = 0; n < c->cfg.nnets && !err; n++) {
+		const struct xv_netcfg *nc = &c->cfg.nets[n];
+
+		if (nc->mode != XV_MODE_NAT || !xv_plan_uplink(&c->plan, n))
+			continue;
+		for (int i = 0; i < nc->nforwards && !err; i++) {
+			forward_entries(c, n, &nc->forwards[i], &ok, &ik, &val);
+			err = xv_journal_map_update(c->j, c->st.nat_out_fd, &ok,
+						    sizeof(ok), &val,
+						    sizeof(val));
+			if (!err)
+				err = xv_journal_map_update(c->j,
+							    c->st.nat_in_fd,
+							    &ik, sizeof(ik),
+							    &val, sizeof(val));
+			if (err)
+				pr_warn("%s:%d: cannot write the forward to %s: %s\n",
+					c->cfg.path, nc->forwards[i].line,
+					XV_MAP_NAT_IN, strerror(-err));
+		}
+	}
+	return err;
+}
+
+/* Is this static entry one the config has (key and value)? */
+static bool forward_configured(const struct up_ctx *c, const void *key,
+			       bool inbound, const struct xv_nat_map *v)
+{
+	struct xv_nat_out_key ok;
+	struct xv_nat_in_key ik;
+	struct xv_nat_map val;
+
+	for (int n = 0; n < c->cfg.nnets; n++) {
+		const struct xv_netcfg *nc = &c->cfg.nets[n];
+
+		if (nc->mode != XV_MODE_NAT || !xv_plan_uplink(&c->plan, n))
+			continue;
+		for (int i = 0; i < nc->nforwards; i++) {
+			forward_entries(c, n, &nc->forwards[i], &ok, &ik, &val);
+			/* Field by field: the datapath may touch seen_ns. */
+			if (!memcmp(key, inbound ? (void *)&ik : (void *)&ok,
+				    sizeof(ok)) &&
+			    v->inside_addr == val.inside_addr &&
+			    v->outside_addr == val.outside_addr &&
+			    v->inside_port == val.inside_port &&
+			    v->outside_port == val.outside_port &&
+			    v->net == val.net)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Static entries the config no longer has; dynamic sessions stay. */
+static void remove_stale_forwards(struct up_ctx *c, int fd, size_t ksz,
+				  bool inbound)
+{
+	unsigned char key[8], cursor[8], *doomed;
+	struct xv_nat_map val;
+	void *prev = NULL;
+	int n = 0;
+
+	if (fd < 0 || ksz != sizeof(key))
+		return;
+	doomed = calloc(XV_NAT_SIZE, ksz);
+	if (!doomed)
+		return;
+	while (n < XV_NAT_SIZE && !bpf_map_get_next_key(fd, prev, key)) {
+		if (!bpf_map_lookup_elem(fd, key, &val) &&
+		    (val.flags & XV_NAT_STATIC) &&
+		    !forward_configured(c, key, inbound, &val))
+			memcpy(doomed + (size_t)n++ * ksz, key, ksz);
+		memcpy(cursor, key, ksz);
+		prev = cursor;
+	}
+	while (n--)
+		bpf_map_delete_elem(fd, doomed + (size_t)n * ksz);
+	free(doomed);
 }
 
 static bool planned(const struct up_ctx *c, __u32 ifindex)
@@ -279,6 +587,32 @@ static bool planned(const struct up_ctx *c, __u32 ifindex)
 		if ((__u32)c->plan.ports[i].link.ifindex == ifindex)
 			return true;
 	return false;
+}
+
+static int mask_prefix(__be32 mask)
+{
+	return __builtin_popcount(ntohl(mask));
+}
+
+/*
+ * A network kept by name whose settings changed: the old gateway address
+ * leaves a reused host adapter, and sessions of an old subnet (or of a
+ * network that is no longer nat) go.
+ */
+static void stale_net_parts(struct up_ctx *c, int n, const struct xv_net *old)
+{
+	const struct xv_netcfg *nc = &c->cfg.nets[n];
+	const struct xv_plan_adapter *a = adapter_of(c, n);
+	__be32 mask = prefix_mask(nc->prefix);
+
+	if (a && old->host_if == (__u32)a->host.ifindex && old->gateway &&
+	    (old->gateway != nc->gateway || old->mask != mask))
+		xv_addr4_del(a->host.ifindex, old->gateway,
+			     mask_prefix(old->mask));
+	if (old->mode == XV_MODE_NAT &&
+	    (nc->mode != XV_MODE_NAT || old->subnet != nc->subnet ||
+	     old->mask != mask))
+		xv_nat_purge_net(&c->st, c->net_id[n], old->subnet, old->mask);
 }
 
 /* After the new state stands: drop what the config no longer has. */
@@ -302,24 +636,36 @@ static void remove_stale(struct up_ctx *c)
 			xv_xdp_detach(c->st.pin_dir, e->ifindex);
 		if ((e->val.flags & XV_PORT_ATT_TC_OUT) && !(cur.flags & XV_PORT_ATT_TC_OUT))
 			xv_tc_detach(e->ifindex, BPF_TC_EGRESS);
+		if ((e->val.flags & XV_PORT_SET_PROMISC) && !(cur.flags & XV_PORT_SET_PROMISC))
+			xv_link_set_promisc(e->ifindex, false);
 		if (!(cur.flags & XV_PORT_XDP_TARGET))
 			bpf_map_delete_elem(c->st.tx_fd, &e->ifindex);
 		if (e->val.net != cur.net)
 			xv_fdb_purge(&c->st, e->ifindex, 0);
 	}
 	for (__u32 id = 1; id < XV_MAX_NETS; id++) {
-		bool kept = false;
+		const struct xv_net *old = &c->old_nets[id];
+		int kept = -1;
 
-		if (xv_state_net(&c->st, id, &net) || !net.mode)
+		if (!old->mode)
 			continue;
 		for (int n = 0; n < c->cfg.nnets; n++)
-			kept |= c->net_id[n] == id;
-		if (kept)
+			if (c->net_id[n] == id)
+				kept = n;
+		if (kept >= 0) {
+			stale_net_parts(c, kept, old);
 			continue;
+		}
 		memset(&net, 0, sizeof(net));
 		bpf_map_update_elem(c->st.net_fd, &id, &net, BPF_ANY);
 		xv_fdb_purge(&c->st, 0, id);
+		if (old->mode == XV_MODE_NAT)
+			xv_nat_purge_net(&c->st, id, old->subnet, old->mask);
 	}
+	remove_stale_forwards(c, c->st.nat_in_fd, sizeof(struct xv_nat_in_key),
+			      true);
+	remove_stale_forwards(c, c->st.nat_out_fd,
+			      sizeof(struct xv_nat_out_key), false);
 }
 
 static void remove_fresh_pins(struct up_ctx *c)
@@ -342,6 +688,8 @@ static int apply(struct up_ctx *c)
 		err = xv_state_check_netns(&c->st);
 		if (!err)
 			err = xv_state_ports(&c->st, &c->old_ports, &c->nold_ports);
+		for (__u32 id = 1; id < XV_MAX_NETS && !err; id++)
+			xv_state_net(&c->st, id, &c->old_nets[id]);
 		if (!err)
 			err = assign_net_ids(c);
 		xv_state_close(&c->st);
@@ -368,9 +716,22 @@ static int apply(struct up_ctx *c)
 		err = -ENOMEM;
 		goto fail_fresh;
 	}
-	err = write_globals(c);
+	if (c->st.nat_out_fd < 0 || c->st.nat_in_fd < 0 ||
+	    c->st.nat_flow_fd < 0 || c->st.neigh_fd < 0) {
+		pr_warn("%s: the NAT maps are not pinned after load\n",
+			c->cfg.pin_dir);
+		err = -ENOENT;
+		goto fail_fresh;
+	}
+	err = 0;
+	for (int i = 0; i < c->plan.nadapters && !err; i++)
+		err = make_adapter(c, &c->plan.adapters[i]);
+	if (!err)
+		err = write_globals(c);
 	for (int i = 0; i < c->plan.nports && !err; i++)
 		err = attach_port(c, &c->plan.ports[i]);
+	if (!err)
+		err = write_forwards(c);
 	if (!err)
 		err = xv_journal_pin(c->j, "prog_xdp",
 				     bpf_program__fd(c->skel->progs.xv_xdp_port));
@@ -408,6 +769,7 @@ static int up_or_reload(struct xv_opts *o, bool reload)
 		err = xv_plan_build(&c.cfg, &c.plan);
 	if (err)
 		goto out;
+	xv_plan_warn_forwards(&c.cfg, &c.plan);
 	if (reload && xv_state_open(c.cfg.pin_dir, &c.st)) {
 		pr_warn("%s: xvnet is not up; nothing to reload\n", c.cfg.pin_dir);
 		err = -XV_EUSAGE;

@@ -1174,6 +1174,8 @@ static void apply_mode_defaults(struct xv_netcfg *n)
 		n->spoofcheck = n->mode != XV_MODE_BRIDGE;
 	if (has_host_adapter(n) && !n->key_line[XV_KEY_HOST_IF])
 		snprintf(n->host_if, sizeof(n->host_if), "xv-%.12s", n->name);
+	if (has_host_adapter(n))
+		snprintf(n->adapter, sizeof(n->adapter), "xvp%.12s", n->name);
 	if (has_host_adapter(n) && n->prefix && !n->key_line[XV_KEY_GATEWAY])
 		n->gateway = htonl(ntohl(n->subnet) + 1);
 }
@@ -1284,6 +1286,17 @@ static void check_forwards(const struct xv_netcfg *n, struct errlist *e)
 					proto_name(f->proto), f->port, o->line);
 				break;
 			}
+			/* A mapping ties one inside endpoint to one outside port. */
+			if (o->proto == f->proto && o->addr == f->addr &&
+			    o->to_port == f->to_port) {
+				struct ipbuf a;
+
+				cfg_err(e, f->line, "forward %s %u: target %s:%u is already forwarded from port %u (line %d); one outside port per VM address:port",
+					proto_name(f->proto), f->port,
+					ip_str(f->addr, &a), f->to_port,
+					o->port, o->line);
+				break;
+			}
 		}
 	}
 }
@@ -1322,10 +1335,14 @@ static void check_locks(const struct xv_netcfg *n, struct errlist *e)
 	}
 }
 
-/* The flood list of a network holds every member: ports, uplink, adapter. */
+/*
+ * The flood list of a network holds every member: ports, the uplink of a
+ * bridge network, the host adapter. A nat network's uplink is no member: it
+ * is reached by translation, not bridging.
+ */
 static void check_capacity(const struct xv_netcfg *n, struct errlist *e)
 {
-	int extra = has_uplink(n) + has_host_adapter(n);
+	int extra = (n->mode == XV_MODE_BRIDGE) + has_host_adapter(n);
 
 	if (n->nports + extra > XV_MAX_PORTS)
 		cfg_err(e, n->ports_line, "ports: %d listed; a %s network has at most %d",
@@ -1354,7 +1371,7 @@ static void validate_net(struct xv_netcfg *n, struct errlist *e)
 
 /* ---- cross-network checks --------------------------------------------- */
 
-enum if_role { ROLE_PORT, ROLE_UPLINK, ROLE_HOST_IF };
+enum if_role { ROLE_PORT, ROLE_UPLINK, ROLE_HOST_IF, ROLE_ADAPTER };
 
 struct if_use {
 	const char *name;
@@ -1364,9 +1381,12 @@ struct if_use {
 	int seq;
 };
 
-static const char *const role_key[] = { "port", "uplink", "host_if" };
+static const char *const role_key[] = {
+	"port", "uplink", "host_if", "adapter peer",
+};
 static const char *const role_desc[] = {
 	"a port", "the uplink", "the host adapter (host_if)",
+	"the host adapter's peer",
 };
 
 static int cmp_use(const void *a, const void *b)
@@ -1415,6 +1435,8 @@ static int collect_uses(const struct xv_config *cfg, struct if_use *u)
 		if (n->host_if[0])
 			add_use(u, &c, n->host_if, n, ROLE_HOST_IF,
 				n->key_line[XV_KEY_HOST_IF] ?: n->line);
+		if (n->adapter[0])
+			add_use(u, &c, n->adapter, n, ROLE_ADAPTER, n->line);
 	}
 	qsort(u, c, sizeof(*u), cmp_use);
 	return c;
@@ -1427,7 +1449,7 @@ static void check_interfaces(const struct xv_config *cfg, struct errlist *e)
 	int i, j, n = 0;
 
 	for (i = 0; i < cfg->nnets; i++)
-		n += cfg->nets[i].nports + 2;
+		n += cfg->nets[i].nports + 3;
 	u = calloc(n ? n : 1, sizeof(*u));
 	if (!u) {
 		e->oom = true;
@@ -1521,18 +1543,10 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
  * that implements its feature.
  */
 static const enum xv_mode xv_gated_modes[] = {
-	XV_MODE_NAT,
 	XV_MODE_HOSTONLY,
 };
 
 static const enum xv_key xv_gated_keys[] = {
-	XV_KEY_UDP_TIMEOUT,
-	XV_KEY_TCP_ESTABLISHED_TIMEOUT,
-	XV_KEY_TCP_TRANSITORY_TIMEOUT,
-	XV_KEY_ICMP_TIMEOUT,
-	XV_KEY_NAT_PORTS,
-	XV_KEY_NAT_FILTER,
-	XV_KEY_FORWARD,
 	XV_KEY_DHCP,
 	XV_KEY_HOST,
 	XV_KEY_DNS,

@@ -92,6 +92,8 @@ struct xv_netcfg {
 	__u8 prefix;
 	__u32 gateway;		/* network order; default: first host */
 	char host_if[XV_NAME_LEN]; /* default "xv-" + name (nat, hostonly) */
+	char adapter[XV_NAME_LEN]; /* the host adapter's peer, a member
+				    * port: "xvp" + name (nat, hostonly) */
 	__u16 nat_port_lo, nat_port_hi; /* default 20000-29999 */
 	int nat_ports_line;
 	enum xv_nat_filter nat_filter;

@@ -14,13 +14,16 @@
 
 #define XV_UNDO_BUF	512
 
-enum undo_kind { U_MAP, U_TC, U_CLSACT, U_XDP, U_PROMISC, U_PIN };
+enum undo_kind {
+	U_MAP, U_TC, U_CLSACT, U_XDP, U_PROMISC, U_PIN, U_LINK, U_ADDR, U_UP,
+};
 
 struct undo {
 	enum undo_kind kind;
 	int fd;			/* U_MAP: map; U_TC/U_XDP/U_PIN: old prog or -1 */
 	int ifindex;
-	int point;
+	int point;		/* U_ADDR: prefix */
+	__be32 addr;		/* U_ADDR */
 	bool existed;		/* U_MAP: key had a value; U_PROMISC: old flag */
 	size_t ksz, vsz;
 	unsigned char key[32];
@@ -183,6 +186,62 @@ int xv_journal_promisc(struct xv_journal *j, int ifindex, bool on)
 	return xv_journal_injected_failure(j);
 }
 
+int xv_journal_veth(struct xv_journal *j, const char *name, const char *peer,
+		    const __u8 *mac, const __u8 *peer_mac)
+{
+	struct xv_link link;
+	struct undo *u;
+	int err;
+
+	u = push(j, U_LINK);
+	if (!u)
+		return -ENOMEM;
+	err = xv_veth_create(name, peer, mac, peer_mac);
+	if (!err)
+		err = xv_link_by_name(name, &link);
+	if (err) {
+		j->n--;
+		return err;
+	}
+	u->ifindex = link.ifindex;
+	return xv_journal_injected_failure(j);
+}
+
+int xv_journal_addr4(struct xv_journal *j, int ifindex, __be32 addr,
+		     int prefix)
+{
+	struct undo *u = push(j, U_ADDR);
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	u->ifindex = ifindex;
+	u->addr = addr;
+	u->point = prefix;
+	err = xv_addr4_add(ifindex, addr, prefix);
+	if (err) {
+		j->n--;
+		return err;
+	}
+	return xv_journal_injected_failure(j);
+}
+
+int xv_journal_link_up(struct xv_journal *j, int ifindex)
+{
+	struct undo *u = push(j, U_UP);
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	u->ifindex = ifindex;
+	err = xv_link_set_up(ifindex, true);
+	if (err) {
+		j->n--;
+		return err;
+	}
+	return xv_journal_injected_failure(j);
+}
+
 int xv_journal_pin(struct xv_journal *j, const char *name, int fd)
 {
 	struct undo *u = push(j, U_PIN);
@@ -237,6 +296,15 @@ static void undo_one(struct xv_journal *j, struct undo *u)
 		unlink(u->path);
 		if (u->fd >= 0)
 			bpf_obj_pin(u->fd, u->path);
+		break;
+	case U_LINK:
+		xv_link_del(u->ifindex);
+		break;
+	case U_ADDR:
+		xv_addr4_del(u->ifindex, u->addr, u->point);
+		break;
+	case U_UP:
+		xv_link_set_up(u->ifindex, false);
 		break;
 	}
 }

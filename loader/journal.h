@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 
@@ -29,6 +30,14 @@ int xv_journal_tc(struct xv_journal *j, int ifindex,
 int xv_journal_xdp(struct xv_journal *j, int ifindex, const char *ifname,
 		   int prog_fd, bool allow_generic, enum xv_xdp_mode *mode);
 int xv_journal_promisc(struct xv_journal *j, int ifindex, bool on);
+/* Create the veth pair NAME <-> PEER; undo deletes it (both ends). */
+int xv_journal_veth(struct xv_journal *j, const char *name, const char *peer,
+		    const __u8 *mac, const __u8 *peer_mac);
+/* Add ADDR/PREFIX to ifindex; undo removes it. */
+int xv_journal_addr4(struct xv_journal *j, int ifindex, __be32 addr,
+		     int prefix);
+/* Set ifindex up; undo sets it down again. */
+int xv_journal_link_up(struct xv_journal *j, int ifindex);
 /* Pin fd at pin_dir/name, replacing an older pin. */
 int xv_journal_pin(struct xv_journal *j, const char *name, int fd);
 /*

@@ -16,12 +16,17 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
 #include <linux/ethtool.h>
+#include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+#include <linux/veth.h>
 
 #include "log.h"
 #include "nl.h"
@@ -464,6 +469,235 @@ int xv_link_set_up(int ifindex, bool up)
 	return link_set_flags(ifindex, IFF_UP, up ? IFF_UP : 0);
 }
 
+int xv_veth_create(const char *name, const char *peer, const __u8 *mac,
+		   const __u8 *peer_mac)
+{
+	struct nlattr *info, *data, *pinfo;
+	char buf[NL_REQ_SIZE];
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+
+	if (!name || !peer || strnlen(name, IFNAMSIZ) >= IFNAMSIZ ||
+	    strnlen(peer, IFNAMSIZ) >= IFNAMSIZ)
+		return -EINVAL;
+	nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, peer_mac);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return xv_nl_change(nlh);
+}
+
+int xv_link_del(int ifindex)
+{
+	char buf[NL_REQ_SIZE];
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	return xv_nl_change(link_msg(buf, RTM_DELLINK, 0, ifindex));
+}
+
+int xv_link_no_ipv6_addr(int ifindex)
+{
+	struct nlattr *spec, *inet6;
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	return xv_nl_change(nlh);
+}
+
+int xv_link_ipv4_forwarding(int ifindex, bool on)
+{
+	struct nlattr *spec, *inet, *conf;
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, IPV4_DEVCONF_FORWARDING, on);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	return xv_nl_change(nlh);
+}
+
+/* ---- IPv4 addresses ---- */
+
+struct addr_dump {
+	int ifindex;
+	struct xv_addr4 *addrs;
+	int n, cap;
+	bool interrupted;
+};
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	return attr_table_cb(attr, data, IFA_MAX);
+}
+
+static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	struct addr_dump *d = data;
+	const struct nlattr *a;
+	__u32 flags;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		d->interrupted = true;
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (ifa->ifa_family != AF_INET || (int)ifa->ifa_index != d->ifindex)
+		return MNL_CB_OK;
+	/* IFA_LOCAL is the address; IFA_ADDRESS the peer on point-to-point. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || mnl_attr_get_payload_len(a) != 4)
+		return MNL_CB_OK;
+	flags = ifa->ifa_flags;
+	attr_u32(tb[IFA_FLAGS], &flags);
+	if (d->n == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 8;
+		struct xv_addr4 *p = reallocarray(d->addrs, cap, sizeof(*p));
+
+		if (!p) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		d->addrs = p;
+		d->cap = cap;
+	}
+	memcpy(&d->addrs[d->n].addr, mnl_attr_get_payload(a), 4);
+	d->addrs[d->n].prefix = ifa->ifa_prefixlen;
+	d->addrs[d->n].secondary = flags & IFA_F_SECONDARY;
+	d->n++;
+	return MNL_CB_OK;
+}
+
+int xv_addr4_list(int ifindex, struct xv_addr4 **out, int *n)
+{
+	struct addr_dump d = { .ifindex = ifindex };
+	char buf[NL_REQ_SIZE];
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+	int ret = 0, try;
+
+	if (!out || !n)
+		return -EINVAL;
+	for (try = 0; try < NL_DUMP_TRIES; try++) {
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_INET;
+		ifa->ifa_index = ifindex;
+		d.n = 0;
+		d.interrupted = false;
+		ret = nl_request(nlh, addr_dump_cb, &d);
+		if (ret || !d.interrupted)
+			break;
+	}
+	if (!ret && d.interrupted)
+		ret = -EAGAIN;
+	if (ret) {
+		free(d.addrs);
+		return ret;
+	}
+	*out = d.addrs;
+	*n = d.n;
+	return 0;
+}
+
+int xv_addr4_primary(int ifindex, __be32 *addr)
+{
+	struct xv_addr4 *a = NULL;
+	int n = 0, ret;
+
+	ret = xv_addr4_list(ifindex, &a, &n);
+	if (ret)
+		return ret;
+	ret = -EADDRNOTAVAIL;
+	for (int i = 0; i < n; i++) {
+		if (!a[i].secondary) {
+			*addr = a[i].addr;
+			ret = 0;
+			break;
+		}
+	}
+	free(a);
+	return ret;
+}
+
+static int addr4_change(int type, unsigned int flags, int ifindex,
+			__be32 addr, int prefix)
+{
+	char buf[NL_REQ_SIZE];
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	if (prefix < 0 || prefix > 32)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 4, &addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 4, &addr);
+	if (type == RTM_NEWADDR && prefix < 31) {
+		__u32 mask = prefix ? ~0u << (32 - prefix) : 0;
+		__be32 brd = htonl(ntohl(addr) | ~mask);
+
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, &brd);
+	}
+	return xv_nl_change(nlh);
+}
+
+int xv_addr4_add(int ifindex, __be32 addr, int prefix)
+{
+	return addr4_change(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+			    addr, prefix);
+}
+
+int xv_addr4_del(int ifindex, __be32 addr, int prefix)
+{
+	return addr4_change(RTM_DELADDR, 0, ifindex, addr, prefix);
+}
+
 int xv_netns_enter(const char *name)
 {
 	char path[256];
@@ -528,4 +762,24 @@ int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
 	memcpy(driver, info.driver, n);
 	driver[n] = '\0';
 	return 0;
+}
+
+int xv_ethtool_gro(const char *ifname, bool on)
+{
+	struct ethtool_value val = { .cmd = ETHTOOL_SGRO, .data = on };
+	struct ifreq ifr = {};
+	size_t n = ifname ? strnlen(ifname, IFNAMSIZ) : 0;
+	int fd, ret = 0;
+
+	if (!n || n >= IFNAMSIZ)
+		return -EINVAL;
+	memcpy(ifr.ifr_name, ifname, n);
+	ifr.ifr_data = (void *)&val;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }

@@ -42,6 +42,34 @@ int xv_link_set_promisc(int ifindex, bool on);
 int xv_link_set_up(int ifindex, bool up);
 
 /*
+ * Create a veth pair NAME <-> PEER in the current namespace, both down,
+ * with these MAC addresses (NULL: the kernel picks one at random).
+ */
+int xv_veth_create(const char *name, const char *peer, const __u8 *mac,
+		   const __u8 *peer_mac);
+/* Delete a link (a veth's peer goes with it). */
+int xv_link_del(int ifindex);
+/* Stop the kernel from giving the link IPv6 addresses of its own. */
+int xv_link_no_ipv6_addr(int ifindex);
+/* net.ipv4.conf.IFNAME.forwarding, set over netlink (IFLA_INET_CONF). */
+int xv_link_ipv4_forwarding(int ifindex, bool on);
+
+/* One IPv4 address of a link. */
+struct xv_addr4 {
+	__be32 addr;			/* IFA_LOCAL, network order */
+	__u8 prefix;
+	bool secondary;			/* IFA_F_SECONDARY */
+};
+
+/* The IPv4 addresses of ifindex, primaries first; caller frees *out. */
+int xv_addr4_list(int ifindex, struct xv_addr4 **out, int *n);
+/* The first primary IPv4 address of ifindex; -EADDRNOTAVAIL if none. */
+int xv_addr4_primary(int ifindex, __be32 *addr);
+/* Add ADDR/PREFIX (with its broadcast address); -EEXIST if present. */
+int xv_addr4_add(int ifindex, __be32 addr, int prefix);
+int xv_addr4_del(int ifindex, __be32 addr, int prefix);
+
+/*
  * Enter the network namespace /run/netns/NAME like `ip -n`, keeping the mount
  * namespace (so /sys keeps describing the old one).  Only the calling thread
  * moves.  -ENOENT if there is no such namespace.
@@ -52,6 +80,8 @@ int xv_netns_cookie(__u64 *cookie);
 
 /* Driver name from ETHTOOL_GDRVINFO ("tun", "veth", ...). */
 int xv_ethtool_driver(const char *ifname, char *driver, size_t len);
+/* Turn GRO on or off (ETHTOOL_SGRO), like `ethtool -K IFNAME gro on`. */
+int xv_ethtool_gro(const char *ifname, bool on);
 
 /*
  * Send one complete rtnetlink request (its flags get NLM_F_REQUEST|NLM_F_ACK,

@@ -32,6 +32,10 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	st->tx_fd = open_map(pin_dir, XV_MAP_TX);
 	st->cfg_fd = open_map(pin_dir, XV_MAP_CFG);
 	st->stats_fd = open_map(pin_dir, XV_MAP_STATS);
+	st->nat_out_fd = open_map(pin_dir, XV_MAP_NAT_OUT);
+	st->nat_in_fd = open_map(pin_dir, XV_MAP_NAT_IN);
+	st->nat_flow_fd = open_map(pin_dir, XV_MAP_NAT_FLOW);
+	st->neigh_fd = open_map(pin_dir, XV_MAP_NEIGH);
 	if (st->port_fd < 0 || st->net_fd < 0 || st->fdb_fd < 0 ||
 	    st->tx_fd < 0 || st->cfg_fd < 0 || st->stats_fd < 0) {
 		int err = st->port_fd < 0 ? st->port_fd : -ENOENT;
@@ -45,7 +49,8 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 void xv_state_close(struct xv_state *st)
 {
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
-		       &st->cfg_fd, &st->stats_fd };
+		       &st->cfg_fd, &st->stats_fd, &st->nat_out_fd,
+		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] > 0)
@@ -149,6 +154,13 @@ void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 		xv_tc_destroy_clsact(ifindex);
 	if (p->flags & XV_PORT_SET_PROMISC)
 		xv_link_set_promisc(ifindex, false);
+	if (p->flags & XV_PORT_OWN_LINK) {
+		/* The host adapter: deleting the peer deletes both ends. */
+		err = xv_link_del(ifindex);
+		if (err && err != -ENODEV)
+			pr_warn("%s: cannot delete the host adapter: %s\n",
+				p->name, strerror(-err));
+	}
 	bpf_map_delete_elem(st->tx_fd, &ifindex);
 	bpf_map_delete_elem(st->port_fd, &ifindex);
 	xv_fdb_purge(st, ifindex, 0);
@@ -177,4 +189,75 @@ void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)
 	while (n--)
 		bpf_map_delete_elem(st->fdb_fd, &doomed[n]);
 	free(doomed);
+}
+
+/*
+ * Collect the keys of a hash map that match, then delete them: deleting
+ * while walking would restart the walk.
+ */
+static void purge_map(int fd, size_t ksz, size_t vsz, int max,
+		      bool (*doomed)(const void *key, const void *val,
+				     const void *arg),
+		      const void *arg)
+{
+	unsigned char *keys, *key, *prev = NULL, val[64];
+	int n = 0;
+
+	if (fd < 0 || vsz > sizeof(val))
+		return;
+	keys = calloc(max + 1, ksz);
+	if (!keys)
+		return;
+	key = keys + (size_t)max * ksz;	/* the walk's cursor */
+	while (n < max && !bpf_map_get_next_key(fd, prev, key)) {
+		if (!bpf_map_lookup_elem(fd, key, val) && doomed(key, val, arg))
+			memcpy(keys + (size_t)n++ * ksz, key, ksz);
+		prev = key;
+	}
+	while (n--)
+		bpf_map_delete_elem(fd, keys + (size_t)n * ksz);
+	free(keys);
+}
+
+struct nat_scope {
+	__u32 net;
+	__be32 subnet, mask;
+};
+
+static bool map_of_net(const void *key, const void *val, const void *arg)
+{
+	const struct xv_nat_map *m = val;
+
+	return m->net == ((const struct nat_scope *)arg)->net &&
+	       !(m->flags & XV_NAT_STATIC);
+}
+
+static bool neigh_of_net(const void *key, const void *val, const void *arg)
+{
+	return ((const struct xv_neigh_key *)key)->net ==
+	       ((const struct nat_scope *)arg)->net;
+}
+
+static bool flow_of_subnet(const void *key, const void *val, const void *arg)
+{
+	const struct nat_scope *s = arg;
+
+	return s->mask &&
+	       (((const struct xv_nat_flow *)val)->inside_addr & s->mask) ==
+	       s->subnet;
+}
+
+void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
+		      __be32 mask)
+{
+	struct nat_scope s = { .net = net, .subnet = subnet, .mask = mask };
+
+	purge_map(st->nat_out_fd, sizeof(struct xv_nat_out_key),
+		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
+	purge_map(st->nat_in_fd, sizeof(struct xv_nat_in_key),
+		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
+	purge_map(st->nat_flow_fd, sizeof(struct xv_nat_flow_key),
+		  sizeof(struct xv_nat_flow), XV_NAT_SIZE, flow_of_subnet, &s);
+	purge_map(st->neigh_fd, sizeof(struct xv_neigh_key),
+		  sizeof(struct xv_neigh), 4096, neigh_of_net, &s);
 }

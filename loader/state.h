@@ -13,6 +13,8 @@
 struct xv_state {
 	char pin_dir[4096];
 	int port_fd, net_fd, fdb_fd, tx_fd, cfg_fd, stats_fd;
+	/* NAT maps: -1 when absent (pinned by an xvnet without NAT) */
+	int nat_out_fd, nat_in_fd, nat_flow_fd, neigh_fd;
 };
 
 struct xv_port_ent {
@@ -35,5 +37,12 @@ void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 		      const struct xv_port *p);
 /* Forget learned MACs of one port (ifindex) or of one network (net). */
 void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
+/*
+ * Forget the dynamic NAT mappings and the neighbours of network net, and the
+ * flows of inside addresses in subnet/mask (network order). Static entries
+ * (forwards) are the config's: up removes those it no longer has.
+ */
+void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
+		      __be32 mask);
 
 #endif

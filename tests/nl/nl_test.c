@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
@@ -34,6 +35,8 @@
 #define VETHX_PEER	"xvt3"
 #define TAP		"xvtap0"
 #define TUN		"xvtun0"
+#define ADAPTER		"xvt-h"	/* a host adapter pair made by nl.c */
+#define ADAPTER_PEER	"xvt-hp"
 
 static int failures;
 
@@ -304,6 +307,92 @@ static void test_missing(void)
 	      ret);
 }
 
+/* An integer from /proc/sys (this namespace's), -1 if unreadable. */
+static int read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* A host adapter as the loader makes it: veth pair, address, delete. */
+static void test_adapter(void)
+{
+	static const __u8 mac[6] = { 0x0a, 0x78, 0x76, 0x01, 0x02, 0x03 };
+	struct xv_link h, p, gone;
+	struct xv_addr4 *a = NULL;
+	__be32 a1 = htonl(0xc0000201), a2 = htonl(0xc0000202), prim = 0;
+	int n = 0, ret;
+
+	ret = xv_veth_create(ADAPTER, ADAPTER_PEER, mac, NULL);
+	check(!ret, "veth create", "%s", strerror(-ret));
+	ret = xv_veth_create(ADAPTER, ADAPTER_PEER, NULL, NULL);
+	check(ret == -EEXIST, "veth create twice is -EEXIST", "ret %d", ret);
+	must(xv_link_by_name(ADAPTER, &h), "adapter lookup");
+	must(xv_link_by_name(ADAPTER_PEER, &p), "adapter peer lookup");
+	check(!memcmp(h.mac, mac, 6) && memcmp(p.mac, mac, 6),
+	      "veth create with a given MAC", "mac %02x:..:%02x",
+	      h.mac[0], h.mac[5]);
+	check(!strcmp(h.kind, "veth") && h.peer_ifindex == p.ifindex &&
+	      p.peer_ifindex == h.ifindex && !(h.flags & IFF_UP),
+	      "created veth pair is paired and down",
+	      "kind '%s' peers %d %d flags %#x", h.kind, h.peer_ifindex,
+	      p.peer_ifindex, h.flags);
+	ret = xv_link_no_ipv6_addr(p.ifindex);
+	check(!ret, "addr_gen_mode none", "%s", strerror(-ret));
+	ret = xv_link_ipv4_forwarding(h.ifindex, true);
+	check(!ret && read_sysctl("/proc/sys/net/ipv4/conf/" ADAPTER
+				  "/forwarding") == 1,
+	      "IPv4 forwarding on one link", "ret %d", ret);
+	check(read_sysctl("/proc/sys/net/ipv4/conf/" ADAPTER_PEER
+			  "/forwarding") == 0 &&
+	      read_sysctl("/proc/sys/net/ipv4/ip_forward") == 0,
+	      "IPv4 forwarding on one link only", "other links changed");
+	must(xv_link_set_up(h.ifindex, true), "adapter up");
+	must(xv_link_set_up(p.ifindex, true), "adapter peer up");
+
+	ret = xv_addr4_primary(h.ifindex, &prim);
+	check(ret == -EADDRNOTAVAIL, "no IPv4 address is -EADDRNOTAVAIL",
+	      "ret %d", ret);
+	ret = xv_addr4_add(h.ifindex, a1, 24);
+	check(!ret, "address add", "%s", strerror(-ret));
+	ret = xv_addr4_add(h.ifindex, a1, 24);
+	check(ret == -EEXIST, "address add twice is -EEXIST", "ret %d", ret);
+	ret = xv_addr4_add(h.ifindex, a2, 24);
+	check(!ret, "second address add", "%s", strerror(-ret));
+	ret = xv_addr4_list(h.ifindex, &a, &n);
+	check(!ret && n == 2 && a[0].addr == a1 && a[0].prefix == 24 &&
+	      !a[0].secondary && a[1].addr == a2 && a[1].secondary,
+	      "address list: primary, then secondary", "ret %d n %d", ret, n);
+	free(a);
+	ret = xv_addr4_primary(h.ifindex, &prim);
+	check(!ret && prim == a1, "primary address", "ret %d %#x", ret,
+	      ntohl(prim));
+	ret = xv_addr4_list(p.ifindex, &a, &n);
+	check(!ret && n == 0, "the peer has no IPv4 address", "ret %d n %d",
+	      ret, n);
+	free(a);
+	ret = xv_addr4_del(h.ifindex, a2, 24);
+	check(!ret, "address delete", "%s", strerror(-ret));
+	ret = xv_addr4_del(h.ifindex, a2, 24);
+	check(ret == -EADDRNOTAVAIL, "address delete twice is -EADDRNOTAVAIL",
+	      "ret %d", ret);
+
+	ret = xv_link_del(h.ifindex);
+	check(!ret, "link delete", "%s", strerror(-ret));
+	check(xv_link_by_name(ADAPTER_PEER, &gone) == -ENODEV,
+	      "deleting one end deletes the peer", "peer still there");
+	ret = xv_link_del(h.ifindex);
+	check(ret == -ENODEV, "delete a missing link is -ENODEV", "ret %d",
+	      ret);
+}
+
 /*
  * Namespace B: lookups follow the thread into it and back into A by name, and
  * a veth with its peer in B reports a netnsid.
@@ -370,6 +459,7 @@ int main(void)
 	test_promisc();
 	test_list();
 	test_missing();
+	test_adapter();
 	test_netns(cookie_a);
 
 	close(tap_fd);
