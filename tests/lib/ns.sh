@@ -405,6 +405,7 @@ nat_vm() {
 # $H's ephemeral ports are moved below nat_ports.
 nat_world() {
 	local mtu=${2:-1500}
+	nat_python
 	ns_new "$H" "$OUT" || return 1
 	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="$NAT_HOST_EPHEMERAL" || return 1
 	if [ "${1:-}" = router ]; then
@@ -675,19 +676,29 @@ PY
 	echo "$f"
 }
 
+# nat_python: NAT_PYTHON, the python3 interpreter itself (a version
+# manager's "python3" may be a slow wrapper script).
+nat_python() {
+	[ -n "${NAT_PYTHON:-}" ] ||
+		NAT_PYTHON=$(python3 -c 'import sys; print(sys.executable)') ||
+		NAT_PYTHON=python3
+}
+
 # py_in NS LOGNAME ARGS...: the helper program as a background process in NS
 # (bounded by a 60 s timeout); PID in BG_PID.
 py_in() {
 	local ns=$1 log=$2
 	shift 2
-	spawn_in "$ns" "$log" timeout 60 python3 "$(nat_py)" "$@"
+	nat_python
+	spawn_in "$ns" "$log" timeout 60 "$NAT_PYTHON" "$(nat_py)" "$@"
 }
 
 # py_run NS SECONDS ARGS...: the helper program in the foreground.
 py_run() {
 	local ns=$1 secs=$2
 	shift 2
-	run_in "$ns" timeout --foreground -k 2 "$secs" python3 "$(nat_py)" "$@"
+	nat_python
+	run_in "$ns" timeout --foreground -k 2 "$secs" "$NAT_PYTHON" "$(nat_py)" "$@"
 }
 
 # wait_udp NS PORT SECONDS: a UDP socket bound to PORT in NS.

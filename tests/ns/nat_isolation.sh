@@ -72,13 +72,13 @@ nothing_arrived() {
 	return 1
 }
 
-# filtered: VM1 sends from 45002 to outside :7000 and listens 2.5 s. The
+# filtered: VM1 sends from 45002 to outside :7000 and listens 1.5 s. The
 # echo server answers from :7000, sends "probe" from :7001 at once and
-# "late" from :7000 a second later: the echo and "late" arrive, the probe
+# "late" from :7000 half a second later: the echo and "late" arrive, the probe
 # does not.
 filtered() {
 	local out
-	out=$(py_run "$VM1" 10 udp-send "$NAT_OUT" 7000 --bind 45002 --listen 2.5 2>&1)
+	out=$(py_run "$VM1" 10 udp-send "$NAT_OUT" 7000 --bind 45002 --listen 1.5 2>&1)
 	echo "$out"
 	cat "$TMP/echo.log"
 	if ! grep -q "^out $NAT_UP " <<<"$out"; then
@@ -108,7 +108,7 @@ round() {
 	setup "nat-iso-routed-in$t" routed_in
 	py_in "$VM1" http-vm1 http vm1 80
 	py_in "$VM1" udp-vm1 udp-recv 45003 50
-	py_in "$OUT" echo udp-echo out 7000 --probe 7001 --late 1
+	py_in "$OUT" echo udp-echo out 7000 --probe 7001 --late 0.5
 	setup "nat-iso-servers$t" wait_listen "$VM1" 80 10
 	setup "nat-iso-servers$t" wait_udp "$VM1" 45003 10
 	setup "nat-iso-servers$t" wait_udp "$OUT" 7000 10
