@@ -26,6 +26,7 @@
  *      XDP         XDP   missing from xv_tx
  *
  *   30: a device that is no port; 31: a port record with no network.
+ *   40-44 (and peers 140-144): network 3, mode nat, see nat_fixtures.c.
  *
  * A redirect's target is not observable in a test run (the kernel frees the
  * frame instead of sending it); only the verdict, the mark and the clones
@@ -52,6 +53,7 @@
 #include <linux/if_packet.h>
 #include <linux/in.h>
 #include <linux/pkt_cls.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <bpf/bpf.h>
@@ -68,9 +70,15 @@
 #define NSTAT_NETS	4		/* networks whose counters are compared */
 
 /* Devices of the namespace; a clone bit per device and direction. */
-enum dev_idx { D10, D11, D12, D13, D14, D20, D21, D30, D31, NDEVS };
+enum dev_idx {
+	D10, D11, D12, D13, D14, D20, D21, D30, D31,
+	D40, D41, D42, D43, D44,	/* the nat network: nat_fixtures.c */
+	NDEVS
+};
 
-static const __u32 dev_ifindex[NDEVS] = { 10, 11, 12, 13, 14, 20, 21, 30, 31 };
+static const __u32 dev_ifindex[NDEVS] = {
+	10, 11, 12, 13, 14, 20, 21, 30, 31, 40, 41, 42, 43, 44,
+};
 
 #define OUT(d)		(1u << (d))		/* sent out of the device */
 #define IN(d)		(1u << ((d) + 16))	/* into its receive path */
@@ -1309,6 +1317,8 @@ static int setup(void)
 	return 0;
 }
 
+#include "nat_fixtures.c"
+
 static void teardown(void)
 {
 	int d;
@@ -1337,6 +1347,7 @@ int main(void)
 			if (fx->kinds & K_EGR)
 				run_case(fx, RUN_EGR);
 		}
+		ret = nat_main();
 	}
 	teardown();
 	return ret;
