@@ -200,6 +200,8 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	case XV_V_FLOOD:
 		STAT_INC(s, flood);
 		bridge_flood(skb, net, in, s);
+		if (net->mode != XV_MODE_BRIDGE)
+			return TC_ACT_SHOT;	/* the adapter got its copy */
 		if (in == net->uplink)
 			return TC_ACT_OK;	/* the host is on the LAN too */
 		if (net->uplink)

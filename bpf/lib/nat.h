@@ -30,7 +30,6 @@
 #include "lib/fdb.h"
 
 #define XV_NAT_PASS	(-1)	/* not for translation: bridge or pass on */
-#define XV_NAT_TRIES	16	/* random probes for a free outside port */
 #define XV_SEC		1000000000ULL
 #define AF_INET		2
 
@@ -82,12 +81,16 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	void *data_end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + ETH_HLEN;
-	__u16 frag;
+	__u16 frag, tot;
 	__u8 *l4;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return NAT_P_NOT_IPV4;
 	if ((void *)(iph + 1) > data_end || iph->ihl < 5)
+		return NAT_P_UNSUPPORTED;
+	/* A length the frame does not hold is not ours to translate. */
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < iph->ihl * 4 || ETH_HLEN + tot > skb->len)
 		return NAT_P_UNSUPPORTED;
 	p->saddr = iph->saddr;
 	p->daddr = iph->daddr;
@@ -222,7 +225,50 @@ static __always_inline struct xv_nat_map *nat_find_in(__be32 addr, __be16 port,
 	return m;
 }
 
-/* The mapping of the packet's inside address:port; created if needed. */
+/* Claim outside port for the mapping nm, if no live mapping holds it. */
+static __always_inline bool nat_claim(struct xv_nat_map *nm, __u8 proto,
+				      __u32 port, __u64 now)
+{
+	struct xv_nat_in_key ik = { .addr = nm->outside_addr,
+				    .port = bpf_htons(port), .proto = proto };
+	struct xv_nat_map *taken = bpf_map_lookup_elem(&xv_nat_in, &ik);
+
+	if (taken && nat_find_in(ik.addr, ik.port, proto, now))
+		return false;
+	nm->outside_port = ik.port;
+	/* BPF_NOEXIST: another CPU may claim the same free port right now. */
+	return !bpf_map_update_elem(&xv_nat_in, &ik, nm,
+				    taken ? BPF_EXIST : BPF_NOEXIST);
+}
+
+struct nat_scan {
+	struct xv_nat_map *nm;
+	__u64 now;
+	__u32 lo, range, start;
+	__u8 proto;
+	bool found;
+};
+
+static long nat_scan_one(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+
+	if (!sc->range)
+		return 1;
+	if (nat_claim(sc->nm, sc->proto, sc->lo + (sc->start + i) % sc->range,
+		      sc->now)) {
+		sc->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The mapping of the packet's inside address:port; created if needed. The
+ * outside port is the inside one when it is free and in range (RFC 4787
+ * REQ-3), else the first free one from a random start (RFC 6056): a port
+ * is refused only when the whole range is in use.
+ */
 static __always_inline struct xv_nat_map *
 nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	    __be32 outside, const __u8 *vm_mac, __u64 now, struct xv_stats *s)
@@ -230,16 +276,16 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	struct xv_nat_out_key ok = { .addr = p->saddr, .port = p->sport,
 				     .proto = p->proto };
 	struct xv_nat_map nm = {}, *m;
-	__u32 lo = net->nat_lo, hi = net->nat_hi, want, range, i;
+	struct nat_scan sc = {};
+	__u32 lo = net->nat_lo, hi = net->nat_hi, want;
 
 	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
 	if (m && nat_map_alive(m, now) && m->outside_addr == outside)
 		return m;
-	if (!lo || hi < lo) {
+	if (!lo || hi < lo || hi > 65535) {
 		stats_drop(s, XV_DROP_NAT_EXHAUSTED);
 		return NULL;
 	}
-	range = hi - lo + 1;
 	want = bpf_ntohs(p->sport);
 	nm.inside_addr = p->saddr;
 	nm.inside_port = p->sport;
@@ -249,36 +295,37 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	nm.expires_ns = now + XV_SEC;
 	mac_copy(nm.vm_mac, vm_mac);
 
-	for (i = 0; i < XV_NAT_TRIES; i++) {
-		struct xv_nat_in_key ik = { .addr = outside, .proto = p->proto };
-		struct xv_nat_map *taken;
-		__u32 port;
-
-		/* Port preservation first (RFC 4787 REQ-3), then random. */
-		if (i == 0 && want >= lo && want <= hi)
-			port = want;
-		else
-			port = lo + bpf_get_prandom_u32() % range;
-		ik.port = bpf_htons(port);
-		taken = bpf_map_lookup_elem(&xv_nat_in, &ik);
-		if (taken && nat_find_in(outside, ik.port, p->proto, now))
-			continue;
-		nm.outside_port = ik.port;
-		if (bpf_map_update_elem(&xv_nat_in, &ik, &nm,
-					taken ? BPF_EXIST : BPF_NOEXIST))
-			continue;	/* another CPU took it just now */
-		bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY);
-		STAT_INC(s, nat_new);
-		return bpf_map_lookup_elem(&xv_nat_out, &ok);
+	if (!(want >= lo && want <= hi && nat_claim(&nm, p->proto, want, now))) {
+		sc.nm = &nm;
+		sc.now = now;
+		sc.lo = lo;
+		sc.range = hi - lo + 1;
+		sc.start = bpf_get_prandom_u32();
+		sc.proto = p->proto;
+		bpf_loop(sc.range, nat_scan_one, &sc, 0);
+		if (!sc.found) {
+			stats_drop(s, XV_DROP_NAT_EXHAUSTED);
+			return NULL;
+		}
 	}
-	stats_drop(s, XV_DROP_NAT_EXHAUSTED);
-	return NULL;
+	bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY);
+	STAT_INC(s, nat_new);
+	return bpf_map_lookup_elem(&xv_nat_out, &ok);
 }
 
 /*
  * Record activity of the flow (mapping, remote endpoint) and stretch the
  * mapping's life to the flow's timeout. outbound: the VM sent it.
  */
+static __always_inline void nat_count_rx(struct xv_stats *s,
+					 const struct __sk_buff *skb)
+{
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += skb->len;
+	}
+}
+
 static __always_inline void nat_flow_touch(struct xv_nat_map *m, __be32 remote,
 					   __be16 rport, __u8 proto,
 					   __u8 tcp_flags, bool outbound,
@@ -544,6 +591,7 @@ static __always_inline int nat_icmp_error_in(struct __sk_buff *skb,
 	if (!net)
 		return XV_NAT_PASS;
 	s = stats_get(m->net);
+	nat_count_rx(s, skb);
 	nat_quote_rewrite(skb, p, &q, true, m->inside_addr, m->inside_port);
 	nat_set_addr(skb, p, false, m->inside_addr);
 	m->seen_ns = now;
@@ -602,6 +650,7 @@ static __always_inline int nat_frag_in(struct __sk_buff *skb,
 	net = bpf_map_lookup_elem(&xv_net, &netid);
 	if (!net)
 		return XV_NAT_PASS;
+	nat_count_rx(stats_get(netid), skb);
 	nat_set_addr(skb, p, false, inside);
 	return nat_deliver(skb, netid, net, inside, NULL, now, stats_get(netid));
 }
@@ -637,6 +686,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 	if (!net)
 		return XV_NAT_PASS;
 	s = stats_get(netid);
+	nat_count_rx(s, skb);
 	if (!(m->flags & XV_NAT_STATIC) && !(net->flags & XV_NET_NAT_EIF) &&
 	    !nat_flow_allows(m, p.saddr, p.sport, p.proto, cfg, now)) {
 		stats_drop(s, XV_DROP_NAT_FILTERED);

@@ -314,9 +314,10 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 #define TO_ADAPTER	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
 			.tc_s = { RX, .fwd_tc = 1 }
 #define NAT_OUT_DROP(r)	XDP_VM, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
-#define NAT_IN_OK	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .tc_s = { .nat_in = 1 }
+#define NAT_IN_OK	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
 #define NAT_IN_HOST	XDP_UPL, .tc_ret = TC_ACT_OK
-#define NAT_IN_DROP(r)	XDP_UPL, .tc_ret = TC_ACT_SHOT, .tc_s = { DROP(r) }
+/* Frames that matched NAT state count as received by the network. */
+#define NAT_IN_DROP(r)	XDP_UPL, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
 
 #define XL_OUT(port)		{ .on = true, .saddr = OUT_IP, .sport = port }
 #define XL_IN(a, port, mac)	{ .on = true, .daddr = a, .dport = port, \
@@ -573,37 +574,37 @@ static const struct nat_fx nat_fixtures[] = {
 	{ "nat in: ICMP port unreachable for a UDP mapping", 40,
 	  INB(IERR_(R1, 3, 3, Q_UDP)), XL_IN_ERR(VM1_IP, 5353, M_V1),
 	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
 	{ "nat in: ICMP time exceeded for a UDP mapping", 40,
 	  INB(IERR_(R1, 11, 0, Q_UDP_TTL1)), XL_IN_ERR(VM1_IP, 5353, M_V1),
 	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_UDP_5353 } },
 	{ "nat in: ICMP port unreachable quoting 8 bytes of UDP", 40,
 	  INB(IERR_(R1, 3, 3, Q_UDP), .quote_len = 28),
 	  XL_IN_ERR(VM1_IP, 5353, M_V1), XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_UDP_5353 } },
 	{ "nat in: ICMP error quoting UDP without checksum", 40,
 	  INB(IERR_(R1, 3, 3, Q_UDP_NOCSUM)), XL_IN_ERR(VM1_IP, 5353, M_V1),
 	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_UDP_5353 } },
 	{ "nat in: ICMP host unreachable for a TCP mapping", 40,
 	  INB(IERR_(R1, 3, 1, Q_TCP)), XL_IN_ERR(VM1_IP, 33000, M_V1),
 	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_TCP_33000 } },
 	{ "nat in: ICMP error quoting 8 bytes of TCP", 40,
 	  INB(IERR_(R1, 3, 1, Q_TCP), .quote_len = 28),
 	  XL_IN_ERR(VM1_IP, 33000, M_V1), XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_TCP_33000 } },
 	{ "nat in: ICMP error for an echo mapping", 40,
 	  INB(IERR_(R1, 3, 1, Q_ECHO)), XL_IN_ERR(VM1_IP, 0x4242, M_V1),
 	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT,
-	  .tc_s = { .nat_in = 1, .nat_icmp_err = 1 },
+	  .tc_s = { RX, .nat_in = 1, .nat_icmp_err = 1 },
 	  .map = { MAP_ECHO } },
 	{ "nat in: ICMP error for no mapping: the host's", 40,
 	  INB(IERR_(R1, 3, 3, Q_UDP_UNMAPPED)), NAT_IN_HOST,
