@@ -736,13 +736,13 @@ nat_sessions() {
 }
 
 # nat_has CONF PROTO INSIDE_ADDR INSIDE_PORT REMOTE_ADDR OUTSIDE_PORT:
-# "xvnet nat --json" lists a session with these fields (an empty
-# INSIDE_PORT or OUTSIDE_PORT matches any), and names the outside address
-# ($NAT_OUTSIDE_ADDR, default the uplink's). The JSON layout is not
-# assumed: a session is an object whose own values (or those of objects
-# directly inside it, such as "inside": {"addr": ..., "port": ...}) hold
-# the protocol (name or number), the addresses (alone or as "addr:port")
-# and the ports.
+# "xvnet nat --json" lists a session with these fields and the outside
+# address $NAT_OUTSIDE_ADDR (default: the uplink's); an empty INSIDE_PORT
+# or OUTSIDE_PORT matches any. Field names are not relied on: a session is
+# an object whose own values (or those of objects directly inside it, such
+# as "inside": {"addr": ..., "port": ...}) hold the protocol (under a key
+# named proto*, by name or number), the addresses (alone or as
+# "addr:port") and the ports.
 nat_has() {
 	local conf=$1 proto=$2 in=$3 inport=$4 rem=$5 outport=$6
 	local outside=${NAT_OUTSIDE_ADDR:-$NAT_UP}
@@ -750,10 +750,14 @@ nat_has() {
 	jq -c . "$TMP/nat.json" | head -c 3000
 	echo
 	if ! jq -e --arg p "$proto" --arg in "$in" --arg ip "$inport" \
-		--arg rem "$rem" --arg op "$outport" '
+		--arg rem "$rem" --arg op "$outport" --arg out "$outside" '
 		# An object and the objects directly inside it.
 		def own: ., (.[]? | objects);
 		def vals: [own | .[]? | scalars | tostring];
+		# The values under keys that name one side ("outside_port",
+		# "inside": {...}); all values if no key does.
+		def side($re): [to_entries[] | select(.key | test($re; "i")) | .value
+			| if type == "object" then .[] else . end | scalars | tostring];
 		def pnum: {"icmp": "1", "tcp": "6", "udp": "17"}[$p];
 		def proto_ok: any(own | to_entries[] | select(.key | test("proto"; "i"))
 			| .value | tostring | ascii_downcase; . == $p or . == pnum);
@@ -763,17 +767,14 @@ nat_has() {
 			(has_addr($a) and any(.[]; . == $port));
 		def has_port($port): $port == "" or
 			any(.[]; . == $port or endswith(":" + $port));
-		[.. | objects | select(proto_ok) | vals
-		 | select(if $ip == "" then has_addr($in) else has_addr_port($in; $ip) end)
-		 | select(has_addr($rem))
-		 | select(has_port($op))] | length > 0' "$TMP/nat.json" >/dev/null; then
-		CHECK_WHY="no $proto session $in${inport:+:$inport} -> $rem${outport:+ (outside port $outport)} in xvnet nat --json"
-		return 1
-	fi
-	if ! jq -e --arg o "$outside" \
-		'[.. | scalars | tostring | select(. == $o or startswith($o + ":"))] | length > 0' \
-		"$TMP/nat.json" >/dev/null; then
-		CHECK_WHY="xvnet nat --json does not name the outside address $outside"
+		def pick($re): side($re) as $s | if ($s | length) > 0 then $s else vals end;
+		[.. | objects | select(proto_ok)
+		 | select(pick("^in|inside|internal|private")
+			| if $ip == "" then has_addr($in) else has_addr_port($in; $ip) end)
+		 | select(vals | has_addr($rem))
+		 | select(pick("^out|outside|external|public") | has_port($op))
+		 | select(vals | has_addr($out))] | length > 0' "$TMP/nat.json" >/dev/null; then
+		CHECK_WHY="no $proto session $in${inport:+:$inport} -> $rem${outport:+ (outside $outside:$outport)} in xvnet nat --json"
 		return 1
 	fi
 }
