@@ -4,8 +4,8 @@
 # NAT mode, port forwards and hairpin: "forward = tcp 8080
 # 192.168.100.10:80" and "forward = udp 5353 192.168.100.10:53". From the
 # outside, 203.0.113.2:8080 and :5353 reach VM1's servers, which see the
-# real outside address (203.0.113.1) — the first time before VM1 has sent
-# anything itself; port 80 of the uplink address is not forwarded. Hairpin
+# real outside address (203.0.113.1) — also before VM1 has sent anything
+# itself; port 80 of the uplink address is not forwarded. Hairpin
 # (RFC 4787 REQ-9): VM2, and VM1 itself, reach VM1's servers through
 # 203.0.113.2:8080 and :5353, and VM1 sees them as 203.0.113.2 (the
 # outside address, RFC 4787 REQ-9b). Once with attach = xdp, once with
@@ -87,9 +87,13 @@ round() {
 	setup "nat-fwd-servers$t" wait_udp "$VM1" 53 10
 	up_check "nat-fwd-up$t" "$H" "$conf"
 
-	# From outside, first thing after up: VM1 has not spoken yet.
+	# From outside, first thing after up: VM1 has not sent anything yet
+	# (a VM with a static address that only serves), so its MAC is
+	# nowhere but in its own ARP answer.
+	check "nat-fwd-tcp-vm-silent$t" reaches "$OUT" "$url" vm1 "$NAT_OUT"
+	# And once VM1 has spoken.
+	check "nat-fwd-vm1-pings-gateway$t" ping_ok "$VM1" "$NAT_GW"
 	check "nat-fwd-tcp-from-outside$t" reaches "$OUT" "$url" vm1 "$NAT_OUT"
-	check "nat-fwd-tcp-again$t" reaches "$OUT" "$url" vm1 "$NAT_OUT"
 	check "nat-fwd-udp-from-outside$t" udp_reaches "$OUT" "$NAT_UP" 5353 "$NAT_OUT"
 	check "nat-fwd-only-configured$t" not_reached "$OUT" "$NAT_UP" 80
 
