@@ -30,9 +30,9 @@ need ping ethtool curl iperf3 python3 jq tcpdump
 H=$PFX-host OUT=$PFX-out VM1=$PFX-vm1 VM2=$PFX-vm2
 
 # ping_translated: VM1 pings the outside; the capture on out0 sees the
-# echo requests from 203.0.113.2 and nothing of 192.168.x.
+# echo requests from 203.0.113.2, no other source, nothing of 192.168.x.
 ping_translated() {
-	local n leak
+	local n leak other
 	cap_start "$OUT" out0 ping icmp || { CHECK_WHY="tcpdump did not start"; return 1; }
 	ping_ok "$VM1" "$NAT_OUT"
 	local rc=$?
@@ -40,9 +40,14 @@ ping_translated() {
 	[ $rc -eq 0 ] || return 1
 	n=$(cap_count ping "icmp[icmptype] == icmp-echo and src host $NAT_UP")
 	leak=$(cap_count ping "net 192.168.0.0/16")
+	other=$(cap_count ping "not src host $NAT_OUT and not src host $NAT_UP")
 	cap_show ping
 	if [ "$leak" != 0 ]; then
 		CHECK_WHY="$leak packet(s) with a 192.168.x address on the outside"
+		return 1
+	fi
+	if [ "$other" != 0 ]; then
+		CHECK_WHY="$other ICMP packet(s) from neither $NAT_OUT nor $NAT_UP on the outside"
 		return 1
 	fi
 	if [ "$n" -lt 3 ]; then
@@ -73,7 +78,7 @@ http_from() {
 # bytes to the outside echo server; the reply comes back intact and the
 # server saw WANT_IP. Sets UDP_PORT to the client port the server saw.
 udp_echo_from() {
-	local ns=$1 want=$2 size=$3 out rc name ip
+	local ns=$1 want=$2 size=$3 out rc ip
 	shift 3
 	out=$(py_run "$ns" 10 udp-send "$NAT_OUT" 7000 --size "$size" "$@" 2>&1)
 	rc=$?
@@ -82,7 +87,7 @@ udp_echo_from() {
 		CHECK_WHY="udp-send $size bytes to $NAT_OUT:7000 from $ns: $(tail -n 1 <<<"$out") (exit $rc)"
 		return 1
 	fi
-	read -r name ip UDP_PORT _ <<<"$(tail -n 1 <<<"$out")"
+	read -r _ ip UDP_PORT _ <<<"$(tail -n 1 <<<"$out")"
 	if [ "$ip" != "$want" ]; then
 		CHECK_WHY="the echo server saw $ip:$UDP_PORT, want $want"
 		return 1

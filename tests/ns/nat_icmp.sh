@@ -123,7 +123,7 @@ pmtu_is() {
 # answered with fragmentation-needed (mtu 1450), like a router would.
 df_too_big() {
 	local out
-	out=$(run_in "$VM1" ping -c 2 -i 0.3 -W 2 -M do -s 1472 "$NAT_R_OUT" 2>&1)
+	out=$(run_in "$VM1" ping -c 2 -i 0.3 -W 2 -M "do" -s 1472 "$NAT_R_OUT" 2>&1)
 	echo "$out"
 	grep -Eiq 'frag needed.*mtu = 1450|mtu=1450|mtu 1450' <<<"$out" && return 0
 	CHECK_WHY="ping -M do -s 1472 $NAT_R_OUT over the 1450-byte uplink: $(grep -m1 -Ei 'frag|mtu|transmitted' <<<"$out")"

@@ -83,13 +83,13 @@ download_ok() {
 
 # udp_port_seen: the outside port of VM1's UDP mapping, from the echo.
 udp_port_seen() {
-	local name ip port
+	local ip port
 	wait_for 5 grep -q "^out $NAT_UP " "$TMP/udp-vm1.log" || {
 		CHECK_WHY="no echo for VM1's UDP datagram: $(tail -n 1 "$TMP/udp-vm1.log")"
 		cat "$TMP/udp-vm1.log"
 		return 1
 	}
-	read -r name ip port _ <<<"$(grep "^out $NAT_UP " "$TMP/udp-vm1.log")"
+	read -r _ ip port _ <<<"$(grep "^out $NAT_UP " "$TMP/udp-vm1.log")"
 	UDP_PORT=$port
 	CHECK_NOTE="outside port $port"
 }
