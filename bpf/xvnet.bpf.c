@@ -63,6 +63,8 @@ int xv_xdp_port(struct xdp_md *ctx)
 	if ((void *)(eth + 1) > data_end)
 		goto drop;
 	why = isolate_check(port, net, eth, data_end);
+	if (why == XV_DROP_ROUTED_IN)
+		goto to_tc;	/* maybe our own NAT delivery: tc sees the mark */
 	if (why != XV_DROP_MAX)
 		goto drop;
 	why = XV_DROP_RUNT;
@@ -160,7 +162,10 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		stats_drop(s, XV_DROP_RUNT);
 		return TC_ACT_SHOT;
 	}
-	why = isolate_check(port, net, eth, data_end);
+	if (skb->mark == XV_MARK_NAT_IN && (port->flags & XV_PORT_ADAPTER))
+		skb->mark = 0;	/* our own inbound NAT delivery, see nat_deliver */
+	else
+		why = isolate_check(port, net, eth, data_end);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;

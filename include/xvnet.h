@@ -154,6 +154,7 @@ struct xv_nat_map {	/* value of xv_nat_out and xv_nat_in */
 	__u32 flags;		/* XV_NAT_* */
 	__u8 vm_mac[6];		/* where replies go (looked up in the FDB) */
 	__u16 pad;
+	__u32 pad2;
 	__u64 seen_ns;		/* last packet of any of its flows */
 	__u64 expires_ns;	/* seen_ns + the longest timeout of its flows */
 };
@@ -211,7 +212,8 @@ struct xv_nat_flow {
 	X(NAT_UNSUPPORTED, "nat-unsupported") /* cannot translate safely */ \
 	X(NAT_FILTERED,	"nat-filtered")	/* inbound without permission */\
 	X(ROUTED_IN,	"routed-in")	/* routed into the network */	\
-	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */
+	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */	\
+	X(NAT_TOO_BIG,	"nat-too-big")	/* over the uplink MTU, no DF */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,
@@ -248,6 +250,9 @@ struct xv_stats {
 /* skb->mark values that tag frames the datapath itself re-injected. */
 #define XV_MARK_HOST	0x58560001u	/* redirected into the host stack */
 #define XV_MARK_FWD	0x58560002u	/* redirected out of an uplink */
+#define XV_MARK_NAT_IN	0x58560003u	/* translated inbound, sent through the
+					 * host adapter for the host to resolve
+					 * the VM's MAC */
 
 #ifndef __BPF__
 #include <stddef.h>

@@ -67,6 +67,9 @@ struct nat_pkt {
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 icmp_type;
+	bool df;		/* don't fragment */
+	__u16 tot_len;
+	__u8 l4_hlen;		/* TCP header length */
 	bool first_frag;	/* MF set, offset 0 */
 	bool later_frag;	/* offset != 0: no L4 header */
 	bool icmp_error;
@@ -97,6 +100,8 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	p->proto = iph->protocol;
 	p->ipid = iph->id;
 	frag = bpf_ntohs(iph->frag_off);
+	p->df = frag & 0x4000;
+	p->tot_len = tot;
 	p->later_frag = frag & IP_OFFSET_MASK;
 	p->first_frag = (frag & IP_MF_BIT) && !p->later_frag;
 	p->l4_off = ETH_HLEN + iph->ihl * 4;
@@ -114,6 +119,7 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->l4_hlen = th->doff * 4;
 		p->csum_off = p->l4_off + offsetof(struct tcphdr, check);
 		p->sport_off = p->l4_off;
 		p->dport_off = p->l4_off + 2;
@@ -127,6 +133,7 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->csum_off = uh->check ? p->l4_off + 6 : 0;
+		p->l4_hlen = sizeof(*uh);
 		p->sport_off = p->l4_off;
 		p->dport_off = p->l4_off + 2;
 		return NAT_P_OK;
@@ -436,8 +443,18 @@ static __always_inline int nat_deliver(struct __sk_buff *skb, __u32 netid,
 	__u32 out;
 
 	if (!mac || mac_is_zero(mac)) {
-		stats_drop(s, XV_DROP_NAT_NO_ROUTE);
-		return TC_ACT_SHOT;
+		/*
+		 * A VM that has not spoken yet (a forward's target): the host
+		 * resolves its MAC on the host adapter, and the frame comes
+		 * back into the network through the adapter, marked so that
+		 * the adapter's isolation lets it in.
+		 */
+		struct bpf_redir_neigh nh = { .nh_family = AF_INET,
+					      .ipv4_nh = addr };
+
+		STAT_INC(s, nat_in);
+		skb->mark = XV_MARK_NAT_IN;
+		return bpf_redirect_neigh(net->host_if, &nh, sizeof(nh), 0);
 	}
 	out = fdb_lookup(netid, mac, now, fdb_ageing_ns());
 	if (!out) {
@@ -770,9 +787,25 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		fib.ipv4_src = p.saddr;
 		fib.ipv4_dst = p.daddr;
 		fib.ifindex = net->host_if;
+		/* What must fit the uplink's MTU: a GSO packet's segments. */
+		fib.tot_len = skb->gso_size ? p.l4_off - ETH_HLEN + p.l4_hlen +
+					      skb->gso_size : p.tot_len;
 		ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 		if (ret == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XV_NAT_PASS;	/* a host address */
+		if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+			/*
+			 * Too big for the uplink. With DF (or GSO), the host
+			 * answers with fragmentation-needed as a router does
+			 * (its forwarding path checks the MTU before anything
+			 * leaves). Without DF it would have to be fragmented
+			 * after translation, which no helper does: dropped.
+			 */
+			if (p.df || skb->gso_size)
+				return XV_NAT_PASS;
+			stats_drop(s, XV_DROP_NAT_TOO_BIG);
+			return TC_ACT_SHOT;
+		}
 		if ((ret != BPF_FIB_LKUP_RET_SUCCESS &&
 		     ret != BPF_FIB_LKUP_RET_NO_NEIGH) || fib.ifindex != uplink) {
 			stats_drop(s, XV_DROP_NAT_NO_ROUTE);

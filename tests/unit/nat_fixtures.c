@@ -184,6 +184,7 @@ struct nat_fx {
 	bool zero_csum;		/* payload chosen so that the translated UDP
 				 * checksum computes to 0 (sent as 0xffff) */
 	int xdp_ret, tc_ret;
+	__u32 mark_in;		/* tc: skb->mark on entry */
 	__u32 mark_out;		/* tc */
 	__u32 clones;		/* tc: OUT()/IN() bits */
 	bool tc_state;		/* tc changes NAT state without translating */
@@ -565,9 +566,12 @@ static const struct nat_fx nat_fixtures[] = {
 	  .want_map = { { VM2_IP, 80, IPPROTO_TCP, 8080, NULL, TMO_STATIC } },
 	  .want_flow = { { 8080, R2, 55555, IPPROTO_TCP, FL_EST, true,
 			   VM2_IP, 80 } } },
-	{ "nat in: forward, VM's MAC unknown: dropped", 40,
+	/* Translated, then out of the host adapter for the host to ARP. */
+	{ "nat in: forward, VM's MAC unknown: resolved by the host", 40,
 	  INB(ITCP_(R2, 55555, 8080), .tcp_flags = TH_SYN),
-	  NAT_IN_DROP(NAT_NO_ROUTE), .tc_state = true, .map = { MAP_FWD },
+	  { .on = true, .daddr = VM2_IP, .dport = 80 },
+	  XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .mark_out = XV_MARK_NAT_IN,
+	  .tc_s = { RX, .nat_in = 1 }, .tc_state = true, .map = { MAP_FWD },
 	  .neigh_del = VM2_IP },
 
 	/* Inbound: ICMP errors about our mappings. */
@@ -659,8 +663,15 @@ static const struct nat_fx nat_fixtures[] = {
 	{ "nat isolation: IPv4 from the adapter with an outside source", 43,
 	  { .dst = M_V1, .src = GW_MAC, .saddr = FAR_IP, .daddr = VM1_IP,
 	    .proto = IPPROTO_UDP, .sport = 5000, .dport = 5000, .payload = 8 },
-	  .xdp_ret = XDP_DROP, .tc_ret = TC_ACT_SHOT,
-	  .xdp_s = { RX, DROP(ROUTED_IN) }, .tc_s = { RX, DROP(ROUTED_IN) } },
+	  .xdp_ret = XDP_PASS, .tc_ret = TC_ACT_SHOT,
+	  .xdp_s = { .xdp_pass = 1 }, .tc_s = { RX, DROP(ROUTED_IN) } },
+	/* ... unless it is our own inbound NAT delivery (XDP cannot tell). */
+	{ "nat isolation: our NAT delivery through the adapter", 43,
+	  { .dst = M_V1, .src = GW_MAC, .saddr = FAR_IP, .daddr = VM1_IP,
+	    .proto = IPPROTO_UDP, .sport = 5000, .dport = 5000, .payload = 8 },
+	  .mark_in = XV_MARK_NAT_IN,
+	  .xdp_ret = XDP_PASS, .tc_ret = TC_ACT_REDIRECT,
+	  .xdp_s = { .xdp_pass = 1 }, .tc_s = { RX, .fwd_tc = 1 } },
 	{ "nat isolation: IPv4 from the adapter with the gateway's source", 43,
 	  { .dst = M_V1, .src = GW_MAC, .saddr = GW_IP, .daddr = VM1_IP,
 	    .proto = IPPROTO_UDP, .sport = 53, .dport = 5000, .payload = 8 },
@@ -670,8 +681,8 @@ static const struct nat_fx nat_fixtures[] = {
 	  { .dst = M_V1, .src = GW_MAC, .ethertype = ETH_P_IPV6,
 	    .saddr6 = "2001:db8::1", .daddr6 = "fe80::a",
 	    .proto = IPPROTO_UDP, .sport = 53, .dport = 5000, .payload = 8 },
-	  .xdp_ret = XDP_DROP, .tc_ret = TC_ACT_SHOT,
-	  .xdp_s = { RX, DROP(ROUTED_IN) }, .tc_s = { RX, DROP(ROUTED_IN) } },
+	  .xdp_ret = XDP_PASS, .tc_ret = TC_ACT_SHOT,
+	  .xdp_s = { .xdp_pass = 1 }, .tc_s = { RX, DROP(ROUTED_IN) } },
 	{ "nat isolation: IPv6 link-local from the adapter passes", 43,
 	  { .dst = M_V1, .src = GW_MAC, .ethertype = ETH_P_IPV6,
 	    .saddr6 = "fe80::1", .daddr6 = "fe80::a",
@@ -1417,6 +1428,7 @@ static int nat_test_run(enum run_kind kind, __u32 ifindex,
 		prog_fd = bpf_program__fd(skel->progs.xv_xdp_port);
 	} else {
 		skb.ifindex = ifindex;
+		skb.mark = *mark;
 		opts.ctx_in = &skb;
 		opts.ctx_size_in = sizeof(skb);
 		opts.ctx_out = &skb;
@@ -1485,6 +1497,7 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 
 			p.sport += n;
 			npkt_frame(&pf, &p);
+			mark = 0;
 			err = nat_test_run(RUN_TC, fx->pre[i].ifindex, &pf, &po,
 					   &pret, &mark);
 			if (err)
@@ -1502,6 +1515,7 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 	pkt_drain();
 
 	t0 = now_coarse();
+	mark = fx->mark_in;
 	err = nat_test_run(kind, fx->ifindex, &f, &out, &ret, &mark);
 	t1 = now_coarse();
 	if (err) {
