@@ -9,8 +9,9 @@
  *   xv_tc_ingress    tc ingress on every port: the complete bridge (forward,
  *                    flood by cloning, deliver into the host stack), and NAT
  *                    (outbound on VM ports, inbound on nat uplinks).
- *   xv_tc_egress     tc egress on a bridged uplink: frames the host itself
- *                    sends on the LAN also reach the VMs behind it.
+ *   xv_tc_egress     tc egress on an uplink: bridged, frames the host itself
+ *                    sends on the LAN also reach the VMs behind it; nat,
+ *                    what the host routes out from inside is translated.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -222,10 +223,9 @@ int xv_tc_ingress(struct __sk_buff *skb)
 SEC("tc")
 int xv_tc_egress(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
 	__u32 in = skb->ifindex, out;
+	void *data, *data_end;
+	struct ethhdr *eth;
 	struct xv_port *port, *target;
 	struct xv_net *net;
 	struct xv_stats *s;
@@ -236,8 +236,18 @@ int xv_tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	port = bpf_map_lookup_elem(&xv_port, &in);
+	if (port && (port->flags & XV_PORT_NAT_UPLINK)) {
+		int ret = nat_egress(skb, port);
+
+		if (ret != XV_NAT_PASS)
+			return ret;
+	}
 	if (!port || !port->net || !(port->flags & XV_PORT_UPLINK))
 		return TC_ACT_OK;
+	/* Read after NAT, which may have moved the packet data. */
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
 	net = bpf_map_lookup_elem(&xv_net, &port->net);
 	if (!net || (void *)(eth + 1) > data_end)
 		return TC_ACT_OK;

@@ -31,6 +31,7 @@
 #define XV_MAP_NAT_IN	"xv_nat_in"
 #define XV_MAP_NAT_FLOW	"xv_nat_flow"
 #define XV_MAP_NEIGH	"xv_neigh"
+#define XV_MAP_SUBNET	"xv_subnet"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
 enum xv_mode {
@@ -168,6 +169,12 @@ struct xv_nat_flow_key {
 	__u8 pad[3];
 };
 
+/* xv_subnet: longest-prefix match of an inside address to its nat network. */
+struct xv_subnet_key {
+	__u32 prefixlen;
+	__be32 addr;
+};
+
 /* xv_neigh: the MAC behind an inside IPv4 address, learned from VM frames
  * (for forwards, whose mapping exists before the VM has spoken). */
 struct xv_neigh_key {
@@ -212,8 +219,7 @@ struct xv_nat_flow {
 	X(NAT_UNSUPPORTED, "nat-unsupported") /* cannot translate safely */ \
 	X(NAT_FILTERED,	"nat-filtered")	/* inbound without permission */\
 	X(ROUTED_IN,	"routed-in")	/* routed into the network */	\
-	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */	\
-	X(NAT_TOO_BIG,	"nat-too-big")	/* over the uplink MTU, no DF */
+	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,

@@ -339,8 +339,45 @@ static int write_globals(struct up_ctx *c)
 		build_net(c, n, &net);
 		err = xv_journal_map_update(c->j, c->st.net_fd, &c->net_id[n],
 					    sizeof(__u32), &net, sizeof(net));
+		if (!err && net.mode == XV_MODE_NAT) {
+			struct xv_subnet_key key = {
+				.prefixlen = c->cfg.nets[n].prefix,
+				.addr = c->cfg.nets[n].subnet,
+			};
+
+			err = xv_journal_map_update(c->j,
+				bpf_map__fd(c->skel->maps.xv_subnet), &key,
+				sizeof(key), &c->net_id[n], sizeof(__u32));
+		}
 	}
 	return err;
+}
+
+/* Subnets of networks that are gone, or no longer nat, or moved. */
+static void remove_stale_subnets(struct up_ctx *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.xv_subnet);
+	struct xv_subnet_key key, next, doomed[XV_MAX_NETS];
+	void *prev = NULL;
+	int ndoomed = 0;
+
+	while (ndoomed < XV_MAX_NETS && !bpf_map_get_next_key(fd, prev, &next)) {
+		bool keep = false;
+		__u32 id;
+
+		if (!bpf_map_lookup_elem(fd, &next, &id))
+			for (int n = 0; n < c->cfg.nnets; n++)
+				keep |= c->net_id[n] == id &&
+					c->cfg.nets[n].mode == XV_MODE_NAT &&
+					c->cfg.nets[n].prefix == next.prefixlen &&
+					c->cfg.nets[n].subnet == next.addr;
+		if (!keep)
+			doomed[ndoomed++] = next;
+		key = next;
+		prev = &key;
+	}
+	while (ndoomed--)
+		bpf_map_delete_elem(fd, &doomed[ndoomed]);
 }
 
 static __u32 port_role(const struct xv_plan_port *p)
@@ -425,7 +462,11 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	}
 	val.flags |= XV_PORT_ATT_TC_IN | (created ? XV_PORT_OWN_CLSACT : 0);
 
-	if (bridge_uplink) {
+	/*
+	 * Egress: a bridged uplink hands the host's frames to the VMs; a nat
+	 * uplink translates what the host itself routes out from inside.
+	 */
+	if (bridge_uplink || pp->nat_uplink) {
 		err = xv_journal_tc(c->j, ifindex, BPF_TC_EGRESS,
 				    bpf_program__fd(c->skel->progs.xv_tc_egress),
 				    &created);
@@ -435,6 +476,8 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 			return err;
 		}
 		val.flags |= XV_PORT_ATT_TC_OUT | (created ? XV_PORT_OWN_CLSACT : 0);
+	}
+	if (bridge_uplink) {
 		if (!(pp->link.flags & IFF_PROMISC)) {
 			err = xv_journal_promisc(c->j, ifindex, true);
 			if (err) {
@@ -747,6 +790,7 @@ static int apply(struct up_ctx *c)
 		goto fail_fresh;
 	}
 	remove_stale(c);
+	remove_stale_subnets(c);
 	return 0;
 
 fail_fresh:

@@ -95,6 +95,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_nat_flow SEC(".maps");
 
+/* Inside subnet -> nat network id (for packets the host routed out). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XV_MAX_NETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xv_subnet_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_subnet SEC(".maps");
+
 /* Inside IPv4 address -> MAC, learned from the VMs' own frames. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -793,19 +793,14 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 		if (ret == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XV_NAT_PASS;	/* a host address */
-		if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-			/*
-			 * Too big for the uplink. With DF (or GSO), the host
-			 * answers with fragmentation-needed as a router does
-			 * (its forwarding path checks the MTU before anything
-			 * leaves). Without DF it would have to be fragmented
-			 * after translation, which no helper does: dropped.
-			 */
-			if (p.df || skb->gso_size)
-				return XV_NAT_PASS;
-			stats_drop(s, XV_DROP_NAT_TOO_BIG);
-			return TC_ACT_SHOT;
-		}
+		/*
+		 * Too big for the uplink: the host's forwarding path does what
+		 * a router does, fragmentation-needed back for DF (and GSO)
+		 * packets, fragments for the rest, which nat_egress then
+		 * translates on their way out of the uplink.
+		 */
+		if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+			return XV_NAT_PASS;
 		if ((ret != BPF_FIB_LKUP_RET_SUCCESS &&
 		     ret != BPF_FIB_LKUP_RET_NO_NEIGH) || fib.ifindex != uplink) {
 			stats_drop(s, XV_DROP_NAT_NO_ROUTE);
@@ -849,6 +844,57 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	}
 	skb->mark = XV_MARK_FWD;
 	return bpf_redirect_neigh(uplink, NULL, 0, 0);
+}
+
+/*
+ * Uplink egress: a packet the host itself routed out of the uplink with an
+ * inside source (oversize packets the host fragmented, see nat_outbound).
+ * It leaves translated or not at all: no inside address ever leaves an
+ * uplink untranslated.
+ */
+static __always_inline int nat_egress(struct __sk_buff *skb,
+				      const struct xv_port *upl)
+{
+	const struct xv_cfg *cfg = nat_cfg();
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct xv_subnet_key sk = { .prefixlen = 32 };
+	const __u8 zero_mac[ETH_ALEN] = {};
+	const struct xv_net *net;
+	struct nat_pkt p = {};
+	struct xv_nat_map *m;
+	struct xv_stats *s;
+	__u32 *netid, id;
+
+	if (nat_parse(skb, &p) == NAT_P_NOT_IPV4)
+		return XV_NAT_PASS;
+	sk.addr = p.saddr;
+	netid = bpf_map_lookup_elem(&xv_subnet, &sk);
+	if (!netid)
+		return XV_NAT_PASS;	/* the host's own traffic */
+	id = *netid;
+	net = bpf_map_lookup_elem(&xv_net, &id);
+	s = stats_get(id);
+	if (!net || !upl->addr || p.icmp_error || p.tot_len == 0)
+		goto drop;
+	if (p.later_frag) {
+		nat_set_addr(skb, &p, true, upl->addr);
+		STAT_INC(s, nat_out);
+		return TC_ACT_OK;
+	}
+	if (nat_parse(skb, &p) != NAT_P_OK ||
+	    (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHO))
+		goto drop;
+	m = nat_map_get(&p, net, id, upl->addr, zero_mac, now, s);
+	if (!m)
+		return TC_ACT_SHOT;
+	nat_flow_touch(m, p.daddr, p.dport, p.proto, p.tcp_flags, true, cfg, now);
+	nat_set_addr(skb, &p, true, upl->addr);
+	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
+	STAT_INC(s, nat_out);
+	return TC_ACT_OK;
+drop:
+	stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+	return TC_ACT_SHOT;
 }
 
 #endif
