@@ -33,7 +33,7 @@ TEST_TOOLS := $(BUILD)/tests/unit_test $(BUILD)/tests/config_test \
 
 DEPS := clang llvm libbpf-dev bpftool libinih-dev libmnl-dev libelf-dev \
 	zlib1g-dev pkg-config make gcc iproute2 iputils-ping iperf3 netsniff-ng \
-	ethtool tcpdump curl python3 jq bc busybox procps kmod util-linux \
+	ethtool tcpdump curl python3 jq bc nftables busybox procps kmod util-linux \
 	iputils-tracepath
 
 .PHONY: all clean install deps test demo unit bench
@@ -108,10 +108,11 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
 
-# L2 forwarding: xvnet xdp / tc against a Linux bridge (see bench/l2.sh).
+# L2 forwarding against a Linux bridge, NAT against nftables masquerade.
 bench: deps
 	$(MAKE) $(BUILD)/xvnet $(BUILD)/bench/sink.bpf.o $(BUILD)/bench/bare.bpf.o
 	./bench/l2.sh
+	./bench/nat.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -20,11 +20,12 @@
 # Usage: bench/l2.sh [ROUNDS] [SECONDS]     (defaults 5 rounds of 3 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 ROUNDS=${1:-5}
 SECS=${2:-3}
 XV=$PWD/build/xvnet
 P=xvb$$
-GEN=${P}g HOST=${P}h SINK=${P}s
+GEN=${P}g HOST=${P}h SINK=${P}s SINK_IP=198.18.0.2
 PIN=/sys/fs/bpf/${P}
 OUT=build/bench
 mkdir -p "$OUT"
@@ -129,97 +130,14 @@ teardown() {
 	esac
 }
 
-rx_packets() {
-	ip -n "$SINK" -s -j link show s0 | jq '.[0].stats64.rx.packets'
-}
-
-# trafgen exits on the EAGAIN a backpressuring veth returns (an XDP port's
-# ring is full): keep it running for the whole window by restarting it in a
-# loop, in a process group of its own so that it can be stopped whole.
-generate() {
-	local stop=$1
-	while [ ! -e "$stop" ]; do
-		ip netns exec "$GEN" trafgen --no-sock-mem --notouch-irq -C -P 2 \
-			-i "$TMP/frame.cfg" -o g0 >>"$TMP/trafgen.log" 2>&1
-		echo restart >>"$TMP/restarts"
-	done
-}
-
-pps_round() {
-	local before after pid
-	tc -n "$SINK" qdisc add dev s0 clsact
-	tc -n "$SINK" filter add dev s0 ingress bpf da obj build/bench/sink.bpf.o sec tc
-	rm -f "$TMP/stop" "$TMP/restarts"
-	setsid bash -c "$(declare -f generate); GEN=$GEN TMP=$TMP generate $TMP/stop" &
-	pid=$!
-	sleep 1		# ramp-up, not counted
-	before=$(rx_packets)
-	sleep "$SECS"
-	after=$(rx_packets)
-	touch "$TMP/stop"
-	kill -INT -- -"$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	tc -n "$SINK" qdisc del dev s0 clsact
-	echo "  trafgen restarts: $(cat "$TMP/restarts" 2>/dev/null | wc -l)" >&2
-	echo $(( (after - before) / SECS ))
-}
-
-tcp_round() {
-	ip netns exec "$SINK" timeout $((SECS + 10)) iperf3 -s -1 -B 198.18.0.2 >/dev/null 2>&1 &
-	local pid=$!
-	sleep 0.5
-	ip netns exec "$GEN" timeout $((SECS + 8)) iperf3 -c 198.18.0.2 -t "$SECS" -J 2>/dev/null |
-		jq '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100'
-	wait "$pid" 2>/dev/null || true
-}
-
 KINDS="xdp bare-xdp tc bare-tc linux"
-declare -A PPS TCP
-for r in $(seq 1 "$ROUNDS"); do
-	for k in $KINDS; do
-		setup "$k"
-		pps=$(pps_round)
-		case $k in
-		bare-*) tcp=0 ;;	# one-way programs: no TCP through them
-		*) tcp=$(tcp_round) ;;
-		esac
-		if ! [[ $pps =~ ^[0-9]+$ && $tcp =~ ^[0-9.]+$ ]]; then
-			echo "round $r $k: no measurement (pps '$pps', tcp '$tcp')" >&2
-			exit 1
-		fi
-		PPS[$k]+="$pps "
-		TCP[$k]+="$tcp "
-		teardown "$k"
-		echo "round $r $k: $pps pps, $tcp Gbit/s" >&2
-	done
-done
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-minmax() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {print lo "-" hi}'; }
-
-lin_pps=$(echo "${PPS[linux]}" | median)
-lin_tcp=$(echo "${TCP[linux]}" | median)
-{
-	echo "| path | Mpps (median, min-max) | vs Linux bridge | TCP Gbit/s (median, min-max) | vs Linux bridge |"
-	echo "|---|---|---|---|---|"
-	for k in $KINDS; do
-		p=$(echo "${PPS[$k]}" | median); t=$(echo "${TCP[$k]}" | median)
-		case $k in
-		linux) name="Linux bridge" ;;
-		bare-*) name="bare ${k#bare-} redirect (ceiling)" ;;
-		*) name="xvnet bridged, attach=$k" ;;
-		esac
-		if [[ $k == bare-* ]]; then
-			tcp_cols="n/a (one-way) | -"
-		else
-			tcp_cols=$(printf "%.2f (%s) | %.2fx" "$t" "$(echo "${TCP[$k]}" | minmax)" \
-				"$(echo "$t / $lin_tcp" | bc -l)")
-		fi
-		printf "| %s | %.2f (%s) | %.2fx | %s |\n" "$name" \
-			"$(echo "$p / 1000000" | bc -l)" \
-			"$(echo "${PPS[$k]}" | minmax | awk -F- '{printf "%.2f-%.2f", $1/1e6, $2/1e6}')" \
-			"$(echo "$p / $lin_pps" | bc -l)" "$tcp_cols"
-	done
-	echo
-	echo "$ROUNDS rounds of ${SECS}s, interleaved; 60-byte UDP from trafgen -P 2 (restarted when veth backpressure stops it) into the uplink, counted at the sink; TCP: iperf3, one stream, offloads at defaults."
-} | tee "$OUT/l2.md"
+BASE=linux
+kind_name() {
+	case $1 in
+	linux) echo "Linux bridge" ;;
+	bare-*) echo "bare ${1#bare-} redirect (ceiling)" ;;
+	*) echo "xvnet bridged, attach=$1" ;;
+	esac
+}
+run_rounds
+print_table "$OUT/l2.md" "60-byte UDP from trafgen -P 2 (restarted when veth backpressure stops it) into the uplink, counted at the sink; TCP: iperf3, one stream, offloads at defaults."
