@@ -209,11 +209,9 @@ struct xv_nat_flow {
 #define XV_DROP_REASONS(X)					\
 	X(RUNT,		"runt")		/* shorter than Ethernet */	\
 	X(BAD_SRC,	"bad-src-mac")	/* multicast or zero source */	\
-	X(NO_PORT,	"not-a-port")	/* ingress is not a member */	\
 	X(SAME_PORT,	"same-port")	/* destination behind ingress */\
 	X(CROSS_NET,	"cross-net")	/* target in another network */	\
 	X(REDIRECT,	"redirect-failed")				\
-	X(LOOP,		"loop")		/* our own frame came back */	\
 	X(NAT_EXHAUSTED, "nat-ports-exhausted")				\
 	X(NAT_NO_ROUTE,	"nat-no-route")	/* not routed via the uplink */	\
 	X(NAT_UNSUPPORTED, "nat-unsupported") /* cannot translate safely */ \
@@ -243,7 +241,8 @@ enum xv_drop {
 	X(nat_new)	/* NAT mappings created */			\
 	X(nat_out)	/* packets translated outbound */		\
 	X(nat_in)	/* packets translated inbound */		\
-	X(nat_icmp_err)	/* ICMP errors translated */
+	X(nat_icmp_err)	/* ICMP errors translated */			\
+	X(nat_frag)	/* fragments translated */
 
 /* xv_stats: per-CPU, key is the network id; user space sums the CPUs. */
 struct xv_stats {
@@ -272,7 +271,7 @@ _Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
 _Static_assert(sizeof(struct xv_neigh) == 16, "xv_neigh layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");
-_Static_assert(sizeof(struct xv_stats) == 8 * (14 + XV_DROP_MAX),
+_Static_assert(sizeof(struct xv_stats) == 8 * (15 + XV_DROP_MAX),
 	       "xv_stats layout");
 
 static const char *const xv_stats_names[] = {

@@ -657,6 +657,7 @@ static __always_inline int nat_frag_in(struct __sk_buff *skb,
 				      .proto = p->proto };
 	struct xv_nat_frag *fr = bpf_map_lookup_elem(&xv_nat_frag, &fk);
 	const struct xv_net *net;
+	struct xv_stats *s;
 	__be32 inside;
 	__u32 netid;
 
@@ -667,9 +668,11 @@ static __always_inline int nat_frag_in(struct __sk_buff *skb,
 	net = bpf_map_lookup_elem(&xv_net, &netid);
 	if (!net)
 		return XV_NAT_PASS;
-	nat_count_rx(stats_get(netid), skb);
+	s = stats_get(netid);
+	nat_count_rx(s, skb);
+	STAT_INC(s, nat_frag);
 	nat_set_addr(skb, p, false, inside);
-	return nat_deliver(skb, netid, net, inside, NULL, now, stats_get(netid));
+	return nat_deliver(skb, netid, net, inside, NULL, now, s);
 }
 
 /* Uplink ingress: replies and forwarded connections for a nat network. */
@@ -718,6 +721,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 		struct xv_nat_frag fv = { .inside_addr = inside, .net = netid };
 
 		bpf_map_update_elem(&xv_nat_frag, &fk, &fv, BPF_ANY);
+		STAT_INC(s, nat_frag);
 	}
 	nat_set_addr(skb, &p, false, inside);
 	nat_set_port(skb, &p, p.dport_off, p.dport, inside_port);
@@ -814,6 +818,7 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		/* No ports in it: the source address is all there is to map. */
 		nat_set_addr(skb, &p, true, outside);
 		STAT_INC(s, nat_out);
+		STAT_INC(s, nat_frag);
 		skb->mark = XV_MARK_FWD;
 		return bpf_redirect_neigh(uplink, NULL, 0, 0);
 	}
@@ -879,6 +884,7 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	if (p.later_frag) {
 		nat_set_addr(skb, &p, true, upl->addr);
 		STAT_INC(s, nat_out);
+		STAT_INC(s, nat_frag);
 		return TC_ACT_OK;
 	}
 	if (nat_parse(skb, &p) != NAT_P_OK ||

@@ -13,6 +13,7 @@ static __always_inline struct xv_stats *stats_get(__u32 net)
 	return bpf_map_lookup_elem(&xv_stats, &net);
 }
 
+/* s is evaluated twice: pass a variable, never a call. */
 #define STAT_INC(s, field)	do { if (s) (s)->field++; } while (0)
 
 static __always_inline void stats_drop(struct xv_stats *s, enum xv_drop why)

@@ -312,10 +312,15 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 			.tc_s = { RX, .nat_new = 1, .nat_out = 1 }
 #define NAT_OUT_OLD	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
 			.mark_out = XV_MARK_FWD, .tc_s = { RX, .nat_out = 1 }
+#define NAT_OUT_FRAG	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
+			.mark_out = XV_MARK_FWD, \
+			.tc_s = { RX, .nat_out = 1, .nat_frag = 1 }
 #define TO_ADAPTER	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
 			.tc_s = { RX, .fwd_tc = 1 }
 #define NAT_OUT_DROP(r)	XDP_VM, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
 #define NAT_IN_OK	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
+#define NAT_IN_FRAG	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, \
+			.tc_s = { RX, .nat_in = 1, .nat_frag = 1 }
 #define NAT_IN_HOST	XDP_UPL, .tc_ret = TC_ACT_OK
 /* Frames that matched NAT state count as received by the network. */
 #define NAT_IN_DROP(r)	XDP_UPL, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
@@ -404,7 +409,7 @@ static const struct nat_fx nat_fixtures[] = {
 	  .want_map = { { VM2_IP, 40003, IPPROTO_UDP, 40003, M_V2, TMO_UDP } } },
 	{ "nat out: later fragment: source address translated", 41,
 	  V1(UDP_(40003, R1, 5000), .payload = 600, .frag = 0x0021),
-	  { .on = true, .saddr = OUT_IP }, NAT_OUT_OLD },
+	  { .on = true, .saddr = OUT_IP }, NAT_OUT_FRAG },
 	{ "nat out: reply of a forward leaves with the forward's port", 42,
 	  V2(.proto = IPPROTO_TCP, .sport = 80, .daddr = R2, .dport = 55555,
 	     .tcp_flags = TH_SYN | TH_ACK), XL_OUT(8080), NAT_OUT_OLD,
@@ -619,12 +624,12 @@ static const struct nat_fx nat_fixtures[] = {
 
 	/* Inbound: fragments. */
 	{ "nat in: first fragment of an ICMP echo reply", 40, P_FRAG1,
-	  XL_IN_ECHO(VM1_IP, 0x4242, M_V1), NAT_IN_OK,
+	  XL_IN_ECHO(VM1_IP, 0x4242, M_V1), NAT_IN_FRAG,
 	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
 	  .want_frag = { R1, 0x7777, IPPROTO_ICMP, VM1_IP } },
 	{ "nat in: later fragment follows its first", 40,
 	  INB(IREPLY_(R1, 40002), .payload = 600, .ipid = 0x7777,
-	     .frag = 264 / 8), XL_IN(VM1_IP, 0, M_V1), NAT_IN_OK,
+	     .frag = 264 / 8), XL_IN(VM1_IP, 0, M_V1), NAT_IN_FRAG,
 	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
 	  .pre = { { &P_FRAG1, 40, 1, TC_ACT_REDIRECT } } },
 	{ "nat in: later fragment of an unknown datagram: the host's", 40,
@@ -638,13 +643,13 @@ static const struct nat_fx nat_fixtures[] = {
 	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
 	  .pre = { { &P_FRAG1, 40, 1, TC_ACT_REDIRECT } } },
 	{ "nat in: first fragment of a UDP reply", 40, P_UDP_FRAG1,
-	  XL_IN(VM1_IP, 5353, M_V1), NAT_IN_OK,
+	  XL_IN(VM1_IP, 5353, M_V1), NAT_IN_FRAG,
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 },
 	  .want_frag = { R1, 0x7779, IPPROTO_UDP, VM1_IP } },
 
 	{ "nat in: later fragment of a UDP reply follows its first", 40,
 	  INB(IUDP_(R1, 53, 40005), .payload = 1000, .ipid = 0x7779,
-	     .frag = 512 / 8), XL_IN(VM1_IP, 0, M_V1), NAT_IN_OK,
+	     .frag = 512 / 8), XL_IN(VM1_IP, 0, M_V1), NAT_IN_FRAG,
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 },
 	  .pre = { { &P_UDP_FRAG1, 40, 1, TC_ACT_REDIRECT } } },
 
