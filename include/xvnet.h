@@ -169,6 +169,23 @@ struct xv_nat_flow_key {
 	__u8 pad[3];
 };
 
+/*
+ * xv_nat_frag (not pinned): inbound fragments after the first carry no
+ * ports; the first fragment records where its datagram goes, keyed by
+ * (remote, IP id, protocol).
+ */
+struct xv_nat_frag_key {
+	__be32 remote;
+	__be16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct xv_nat_frag {
+	__be32 inside_addr;
+	__u32 net;
+};
+
 /* xv_subnet: longest-prefix match of an inside address to its nat network. */
 struct xv_subnet_key {
 	__u32 prefixlen;

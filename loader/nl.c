@@ -373,74 +373,94 @@ int xv_link_by_index(int ifindex, struct xv_link *out)
 	return link_get(ifindex, NULL, out);
 }
 
-struct link_dump {
-	struct xv_link *links;
+/*
+ * A dump into a growing array of fixed-size records. The kernel flags a
+ * dump that changes under it (NLM_F_DUMP_INTR): it may miss or repeat
+ * entries, so it is started over, a few times at most.
+ */
+struct nl_dump {
+	void *items;
+	size_t size;		/* of one record */
 	int n, cap;
 	bool interrupted;
+	int ifindex;		/* a filter some dumps use */
 };
+
+/* The next record, zeroed, or NULL (errno set) when out of memory. */
+static void *nl_dump_slot(struct nl_dump *d)
+{
+	void *slot;
+
+	if (d->n == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 16;
+		void *p = reallocarray(d->items, cap, d->size);
+
+		if (!p) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		d->items = p;
+		d->cap = cap;
+	}
+	slot = (char *)d->items + (size_t)d->n * d->size;
+	memset(slot, 0, d->size);
+	d->n++;
+	return slot;
+}
+
+static int nl_dump_run(struct nl_dump *d, struct nlmsghdr *nlh, mnl_cb_t cb,
+		       void **out, int *n)
+{
+	int ret = 0, try;
+
+	for (try = 0; try < NL_DUMP_TRIES; try++) {
+		d->n = 0;
+		d->interrupted = false;
+		ret = nl_request(nlh, cb, d);
+		if (ret || !d->interrupted)
+			break;
+	}
+	if (!ret && d->interrupted)
+		ret = -EAGAIN;
+	if (ret) {
+		free(d->items);
+		return ret;
+	}
+	*out = d->items;
+	*n = d->n;
+	return 0;
+}
 
 static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct link_dump *d = data;
+	struct nl_dump *d = data;
+	struct xv_link *link;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		d->interrupted = true;
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	if (d->n == d->cap) {
-		int cap = d->cap ? d->cap * 2 : 16;
-		struct xv_link *p = reallocarray(d->links, cap, sizeof(*p));
-
-		if (!p) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		d->links = p;
-		d->cap = cap;
-	}
-	memset(&d->links[d->n], 0, sizeof(d->links[d->n]));
-	if (link_parse(nlh, &d->links[d->n]) < 0) {
+	link = nl_dump_slot(d);
+	if (!link)
+		return MNL_CB_ERROR;
+	if (link_parse(nlh, link) < 0) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	d->n++;
 	return MNL_CB_OK;
-}
-
-static int link_dump_once(struct link_dump *d)
-{
-	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh;
-
-	nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return nl_request(nlh, link_dump_cb, d);
 }
 
 int xv_link_list(struct xv_link **out, int *n)
 {
-	struct link_dump d = {};
-	int ret, try;
+	struct nl_dump d = { .size = sizeof(struct xv_link) };
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
 
 	if (!out || !n)
 		return -EINVAL;
-	/* An interrupted dump may miss or repeat links: start over. */
-	for (try = 0; try < NL_DUMP_TRIES; try++) {
-		d.n = 0;
-		d.interrupted = false;
-		ret = link_dump_once(&d);
-		if (ret || !d.interrupted)
-			break;
-	}
-	if (!ret && d.interrupted)
-		ret = -EAGAIN;
-	if (ret) {
-		free(d.links);
-		return ret;
-	}
-	*out = d.links;
-	*n = d.n;
-	return 0;
+	nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_dump_run(&d, nlh, link_dump_cb, (void **)out, n);
 }
 
 /* Change the user-set flags in @mask to @flags, like `ip link set`. */
@@ -546,13 +566,6 @@ int xv_link_ipv4_forwarding(int ifindex, bool on)
 
 /* ---- IPv4 addresses ---- */
 
-struct addr_dump {
-	int ifindex;
-	struct xv_addr4 *addrs;
-	int n, cap;
-	bool interrupted;
-};
-
 static int addr_attr_cb(const struct nlattr *attr, void *data)
 {
 	return attr_table_cb(attr, data, IFA_MAX);
@@ -562,8 +575,9 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFA_MAX + 1] = {};
-	struct addr_dump *d = data;
+	struct nl_dump *d = data;
 	const struct nlattr *a;
+	struct xv_addr4 *rec;
 	__u32 flags;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -583,57 +597,31 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	flags = ifa->ifa_flags;
 	attr_u32(tb[IFA_FLAGS], &flags);
-	if (d->n == d->cap) {
-		int cap = d->cap ? d->cap * 2 : 8;
-		struct xv_addr4 *p = reallocarray(d->addrs, cap, sizeof(*p));
-
-		if (!p) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		d->addrs = p;
-		d->cap = cap;
-	}
-	memcpy(&d->addrs[d->n].addr, mnl_attr_get_payload(a), 4);
-	d->addrs[d->n].prefix = ifa->ifa_prefixlen;
-	d->addrs[d->n].secondary = flags & IFA_F_SECONDARY;
-	d->n++;
+	rec = nl_dump_slot(d);
+	if (!rec)
+		return MNL_CB_ERROR;
+	memcpy(&rec->addr, mnl_attr_get_payload(a), 4);
+	rec->prefix = ifa->ifa_prefixlen;
+	rec->secondary = flags & IFA_F_SECONDARY;
 	return MNL_CB_OK;
 }
 
 int xv_addr4_list(int ifindex, struct xv_addr4 **out, int *n)
 {
-	struct addr_dump d = { .ifindex = ifindex };
-	char buf[NL_REQ_SIZE];
+	struct nl_dump d = { .size = sizeof(struct xv_addr4), .ifindex = ifindex };
+	char buf[NL_REQ_SIZE] = {};
 	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
-	int ret = 0, try;
 
 	if (!out || !n)
 		return -EINVAL;
-	for (try = 0; try < NL_DUMP_TRIES; try++) {
-		memset(buf, 0, sizeof(buf));
-		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_GETADDR;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-		ifa->ifa_family = AF_INET;
-		ifa->ifa_index = ifindex;
-		d.n = 0;
-		d.interrupted = false;
-		ret = nl_request(nlh, addr_dump_cb, &d);
-		if (ret || !d.interrupted)
-			break;
-	}
-	if (!ret && d.interrupted)
-		ret = -EAGAIN;
-	if (ret) {
-		free(d.addrs);
-		return ret;
-	}
-	*out = d.addrs;
-	*n = d.n;
-	return 0;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_index = ifindex;
+	return nl_dump_run(&d, nlh, addr_dump_cb, (void **)out, n);
 }
 
 int xv_addr4_primary(int ifindex, __be32 *addr)

@@ -114,22 +114,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_neigh SEC(".maps");
 
-/*
- * Inbound fragments after the first carry no ports: the first fragment
- * records where its datagram goes, keyed by (remote, IP id, protocol).
- */
-struct xv_nat_frag_key {
-	__be32 remote;
-	__be16 id;
-	__u8 proto;
-	__u8 pad;
-};
-
-struct xv_nat_frag {
-	__be32 inside_addr;
-	__u32 net;
-};
-
+/* Where later inbound fragments go (struct xv_nat_frag in xvnet.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);

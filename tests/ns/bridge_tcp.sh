@@ -64,34 +64,6 @@ http_get() {
 	CHECK_NOTE="4 MiB intact"
 }
 
-# iperf SERVER_NS SERVER_IP CLIENT_NS [IPERF3 ARGS]: a 3 s iperf3 run against
-# a one-shot server; passes if the client exits 0 and data arrived.
-iperf() {
-	local srv=$1 ip=$2 cli=$3 json=$TMP/iperf.json pid rc bytes bps
-	shift 3
-	spawn_in "$srv" iperfd timeout 40 iperf3 -s -1 -B "$ip" -p 5201
-	pid=$BG_PID
-	if ! wait_listen "$srv" 5201 10; then
-		CHECK_WHY="iperf3 server in $srv not listening after 10 s"
-		cat "$TMP/iperfd.log"
-		stop "$pid"
-		return 1
-	fi
-	run_in "$cli" timeout --foreground 30 \
-		iperf3 -c "$ip" -p 5201 -t 3 -J --connect-timeout 3000 "$@" >"$json"
-	rc=$?
-	stop "$pid"
-	bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null)
-	bps=$(jq -r '.end.sum_received.bits_per_second // 0' "$json" 2>/dev/null)
-	if [ $rc -ne 0 ] || [ "${bytes:-0}" = 0 ]; then
-		CHECK_WHY="iperf3 -c $ip $* from $cli exited $rc, received ${bytes:-0} bytes$(jq -r '.error // empty | " (" + . + ")"' "$json" 2>/dev/null)"
-		jq -c '.intervals[]?.sum | {start, bytes, retransmits}' "$json" 2>/dev/null
-		return 1
-	fi
-	CHECK_NOTE=$(awk -v b="$bps" -v n="$bytes" \
-		'BEGIN { printf "%.2f Gbit/s, %.0f MB", b / 1e9, n / 1e6 }')
-}
-
 round() {
 	local t="[$ATTACH]" conf=$TMP/bridge.conf
 
@@ -101,9 +73,9 @@ round() {
 
 	check "bridge-http-vm-from-lan$t" http_get "$LAN" 198.18.0.1 "$VM1"
 	check "bridge-http-lan-from-vm$t" http_get "$VM1" 198.18.0.11 "$LAN"
-	check "bridge-iperf-vm-to-lan$t"  iperf "$LAN" 198.18.0.1 "$VM1"
-	check "bridge-iperf-lan-to-vm$t"  iperf "$LAN" 198.18.0.1 "$VM1" -R
-	check "bridge-iperf-vm-to-vm$t"   iperf "$VM2" 198.18.0.12 "$VM1"
+	check "bridge-iperf-vm-to-lan$t"  iperf_run "$LAN" 198.18.0.1 "$VM1" 3
+	check "bridge-iperf-lan-to-vm$t"  iperf_run "$LAN" 198.18.0.1 "$VM1" 3 -R
+	check "bridge-iperf-vm-to-vm$t"   iperf_run "$VM2" 198.18.0.12 "$VM1" 3
 }
 
 for_each_attach round

@@ -1022,21 +1022,6 @@ static void frame_compare(const struct frame *want, const __u8 *got,
 
 static int fd_nat_out, fd_nat_in, fd_nat_flow, fd_nat_frag, fd_neigh;
 
-/*
- * The fragment records are private to the BPF side (bpf/lib/maps.h): their
- * layout again, checked against the map's key and value sizes at setup.
- */
-struct xv_nat_frag_key {
-	__be32 remote;
-	__be16 id;
-	__u8 proto;
-	__u8 pad;
-};
-
-struct xv_nat_frag {
-	__be32 inside_addr;
-	__u32 net;
-};
 
 static __u64 nat_timeout(__u8 proto, __u8 state)
 {
