@@ -234,7 +234,8 @@ struct xv_nat_flow {
 	X(NAT_UNSUPPORTED, "nat-unsupported") /* cannot translate safely */ \
 	X(NAT_FILTERED,	"nat-filtered")	/* inbound without permission */\
 	X(ROUTED_IN,	"routed-in")	/* routed into the network */	\
-	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */
+	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */	\
+	X(HOSTONLY_OUT,	"hostonly-leaving") /* IPv4 beyond a hostonly subnet */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,

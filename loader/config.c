@@ -1542,10 +1542,6 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
  * than accepted and silently half-applied. Remove an entry in the change
  * that implements its feature.
  */
-static const enum xv_mode xv_gated_modes[] = {
-	XV_MODE_HOSTONLY,
-};
-
 static const enum xv_key xv_gated_keys[] = {
 	XV_KEY_DHCP,
 	XV_KEY_HOST,
@@ -1571,20 +1567,12 @@ static void gate_keys(const int *key_line, struct errlist *e)
 static void xv_config_feature_gate(const struct xv_config *cfg,
 				   struct errlist *e)
 {
-	const struct xv_netcfg *n;
-	size_t j;
 	int i;
 
+	/* Every mode is implemented; only keys are gated. */
 	gate_keys(cfg->key_line, e);
-	for (i = 0; i < cfg->nnets; i++) {
-		n = &cfg->nets[i];
-		for (j = 0; j < ARRAY_SIZE(xv_gated_modes); j++)
-			if (n->mode == xv_gated_modes[j])
-				cfg_err(e, n->mode_line,
-					"mode '%s' is not implemented yet",
-					mode_names[n->mode]);
-		gate_keys(n->key_line, e);
-	}
+	for (i = 0; i < cfg->nnets; i++)
+		gate_keys(cfg->nets[i].key_line, e);
 }
 
 /* ---- public ---------------------------------------------------------- */

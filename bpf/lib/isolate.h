@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What may cross the edge of a nat (and later hostonly) network besides
- * translated traffic. The host adapter carries the host's own traffic into
+ * What may cross the edge of a nat or hostonly network besides translated
+ * traffic. The host adapter carries the host's own traffic into
  * the network, never traffic the host routes in from elsewhere (even with
  * ip_forward=1 and a route): IPv4 from it must come from the subnet (the
  * gateway), IPv6 from a link-local address. And a VM's IPv6 to the gateway
- * stays link-local: IPv6 never leaves the network through the host. Shared
- * by XDP and tc, so that neither path can bypass it.
+ * stays link-local: IPv6 never leaves the network through the host. From a
+ * hostonly VM, IPv4 goes only to its own subnet (the gateway included),
+ * broadcast and multicast: never anywhere the host could route it, whatever
+ * the host's forwarding and masquerade settings. Shared by XDP and tc, so
+ * that neither path can bypass it.
  */
 #ifndef XV_ISOLATE_H
 #define XV_ISOLATE_H
@@ -50,6 +53,18 @@ isolate_check(const struct xv_port *port, const struct xv_net *net,
 				return XV_DROP_ROUTED_IN;
 		}
 		return XV_DROP_MAX;
+	}
+
+	if (net->mode == XV_MODE_HOSTONLY &&
+	    eth->h_proto == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *iph = (const void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end)
+			return XV_DROP_MAX;
+		if ((iph->daddr & net->mask) != net->subnet &&
+		    iph->daddr != 0xffffffff &&
+		    (bpf_ntohl(iph->daddr) >> 28) != 0xe)
+			return XV_DROP_HOSTONLY_OUT;
 	}
 
 	/* From a VM: IPv6 for the host beyond link-local scope would be routed. */
