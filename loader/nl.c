@@ -724,17 +724,17 @@ int xv_netns_cookie(__u64 *cookie)
 	return ret;
 }
 
-int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
+/* One SIOCETHTOOL request on ifname; data starts with its ethtool cmd. */
+static int ethtool_ioctl(const char *ifname, void *data)
 {
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
 	size_t n = ifname ? strnlen(ifname, IFNAMSIZ) : 0;
+	struct ifreq ifr = {};
 	int fd, ret = 0;
 
-	if (!n || n >= IFNAMSIZ || !driver || !len)
+	if (!n || n >= IFNAMSIZ)
 		return -EINVAL;
 	memcpy(ifr.ifr_name, ifname, n);
-	ifr.ifr_data = (void *)&info;
+	ifr.ifr_data = data;
 	/* SIOCETHTOOL reaches the device through any socket family. */
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -742,6 +742,18 @@ int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
 	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
 		ret = -errno;
 	close(fd);
+	return ret;
+}
+
+int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	size_t n;
+	int ret;
+
+	if (!driver || !len)
+		return -EINVAL;
+	ret = ethtool_ioctl(ifname, &info);
 	if (ret)
 		return ret;
 	n = strnlen(info.driver, sizeof(info.driver));
@@ -755,19 +767,6 @@ int xv_ethtool_driver(const char *ifname, char *driver, size_t len)
 int xv_ethtool_gro(const char *ifname, bool on)
 {
 	struct ethtool_value val = { .cmd = ETHTOOL_SGRO, .data = on };
-	struct ifreq ifr = {};
-	size_t n = ifname ? strnlen(ifname, IFNAMSIZ) : 0;
-	int fd, ret = 0;
 
-	if (!n || n >= IFNAMSIZ)
-		return -EINVAL;
-	memcpy(ifr.ifr_name, ifname, n);
-	ifr.ifr_data = (void *)&val;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return ethtool_ioctl(ifname, &val);
 }
