@@ -49,6 +49,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	__u32 in = ctx->ingress_ifindex, out = 0, out_flags = 0;
 	enum xv_drop why = XV_DROP_RUNT;
 	enum xv_verdict verdict;
+	bool to_router = false;
 	struct xv_port *port;
 	struct xv_net *net;
 	struct xv_stats *s;
@@ -71,10 +72,11 @@ int xv_xdp_port(struct xdp_md *ctx)
 	why = XV_DROP_RUNT;
 
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
-				s, &out, &out_flags, &why);
+				s, &out, &out_flags, &why, &to_router);
 	if (verdict == XV_V_DROP)
 		goto drop;
-	if (verdict != XV_V_FORWARD || !(out_flags & XV_PORT_XDP_TARGET))
+	if (to_router || verdict != XV_V_FORWARD ||
+	    !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;
 	if ((port->flags & XV_PORT_CSUM_VERIFY) && !csum_complete(eth, data_end)) {
 		STAT_INC(s, csum_pass);
@@ -130,6 +132,7 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	__u32 in = skb->ifindex, out = 0, out_flags = 0;
 	enum xv_drop why = XV_DROP_MAX;
 	enum xv_verdict verdict;
+	bool to_router = false;
 	struct xv_port *port;
 	struct xv_net *net;
 	struct xv_stats *s;
@@ -175,21 +178,13 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		learn_inside_neigh(port->net, net, eth, data_end);
 
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
-				s, &out, &out_flags, &why);
-	if (verdict == XV_V_ROUTE) {
+				s, &out, &out_flags, &why, &to_router);
+	if (to_router && verdict != XV_V_DROP) {
 		int ret = nat_outbound(skb, net, port->net, s);
 
+		/* Not translated: for the host, bridged to its adapter. */
 		if (ret != XV_NAT_PASS)
 			return ret;
-		/* For the host: bridged to the host adapter like any unicast. */
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-		eth = data;
-		if ((void *)(eth + 1) > data_end)
-			return TC_ACT_SHOT;
-		out = fdb_lookup(port->net, eth->h_dest,
-				 bpf_ktime_get_coarse_ns(), fdb_ageing_ns());
-		verdict = out && out != in ? XV_V_FORWARD : XV_V_FLOOD;
 	}
 	switch (verdict) {
 	case XV_V_FORWARD:

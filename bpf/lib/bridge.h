@@ -17,15 +17,18 @@ enum xv_verdict {
 	XV_V_FORWARD,	/* to one port: *out_ifindex, its flags in *out_flags */
 	XV_V_FLOOD,	/* broadcast, multicast, unknown unicast */
 	XV_V_HOST,	/* addressed to the host's own MAC */
-	XV_V_ROUTE,	/* to a nat network's gateway: translate or give
-			 * to the host adapter (tc only) */
 };
 
+/*
+ * *to_router is set for a frame to a nat network's gateway: the router
+ * (tc, nat.h) sees it first; the verdict says where the bridge would take
+ * it (the host adapter) when the router does not.
+ */
 static __always_inline enum xv_verdict
 bridge_decide(const struct xv_port *port, const struct xv_net *net,
 	      const struct ethhdr *eth, __u32 in, __u64 now,
 	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
-	      enum xv_drop *why)
+	      enum xv_drop *why, bool *to_router)
 {
 	struct xv_port *target;
 	__u32 ifindex;
@@ -38,9 +41,9 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 
 	if (mac_is_multicast(eth->h_dest))
 		return XV_V_FLOOD;
-	if (net->mode == XV_MODE_NAT && mac_equal(eth->h_dest, net->host_mac) &&
-	    !(port->flags & XV_PORT_ADAPTER))
-		return XV_V_ROUTE;
+	*to_router = net->mode == XV_MODE_NAT &&
+		     mac_equal(eth->h_dest, net->host_mac) &&
+		     !(port->flags & XV_PORT_ADAPTER);
 	if (net->mode == XV_MODE_BRIDGE && net->uplink &&
 	    mac_equal(eth->h_dest, net->host_mac))
 		return XV_V_HOST;
