@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * down: undo everything the pinned state says xvnet did (filters, clsact
- * qdiscs it created, XDP links, promiscuous mode), then remove every pin and
- * the pin directory. Works from the maps alone, so a config that changed
- * since up does not matter beyond its pin_dir.
+ * qdiscs it created, XDP links, promiscuous mode, host adapters), stop the
+ * dnsmasq daemons its run directory names, then remove every pin and the
+ * pin directory. Works from the maps and that directory alone, so a config
+ * that changed since up does not matter beyond its pin_dir.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dhcp.h"
 #include "log.h"
 #include "state.h"
 
@@ -67,6 +69,8 @@ int xv_cmd_down(struct xv_opts *o)
 			xv_config_free(&cfg);
 			return err;
 		}
+		/* The daemons first, while their host adapters still exist. */
+		xv_dhcp_stop_all(cfg.pin_dir);
 		err = xv_state_ports(&st, &ports, &n);
 		for (int i = 0; i < n; i++)
 			xv_port_teardown(&st, ports[i].ifindex, &ports[i].val);
@@ -75,6 +79,7 @@ int xv_cmd_down(struct xv_opts *o)
 	} else {
 		pr_warn("%s: incomplete state (%s); removing the pins\n",
 			cfg.pin_dir, strerror(-err));
+		xv_dhcp_stop_all(cfg.pin_dir);
 	}
 	err = remove_pins(cfg.pin_dir);
 	if (!err)

@@ -16,25 +16,13 @@
 #include "attach.h"
 #include "commands.h"
 #include "config.h"
+#include "dhcp.h"
+#include "json.h"
 #include "log.h"
 #include "nl.h"
 #include "state.h"
 
 #define stat_names xv_stats_names
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
 
 /* The attach kind the kernel really runs on a port right now. */
 static const char *attach_kind(const struct xv_state *st, __u32 ifindex,
@@ -278,6 +266,32 @@ static int open_state(struct xv_opts *o, struct xv_config *cfg,
 	return err;
 }
 
+static void print_dhcp_text(const struct xv_state *st, const struct xv_net *net)
+{
+	struct xv_dhcp_info d;
+
+	xv_dhcp_info(st->pin_dir, net->name, &d);
+	if (!d.configured)
+		return;
+	if (d.pid)
+		printf("  dhcp: dnsmasq pid %d, %d lease(s)\n", d.pid, d.nleases);
+	else
+		printf("  dhcp: dnsmasq NOT RUNNING (xvnet reload restarts it), %d lease(s)\n",
+		       d.nleases);
+}
+
+static void print_dhcp_json(const struct xv_state *st, const struct xv_net *net)
+{
+	struct xv_dhcp_info d;
+
+	xv_dhcp_info(st->pin_dir, net->name, &d);
+	if (d.configured)
+		printf(",\"dhcp\":{\"running\":%s,\"pid\":%d,\"leases\":%d}",
+		       d.pid ? "true" : "false", d.pid, d.nleases);
+	else
+		printf(",\"dhcp\":null");
+}
+
 static void print_net_text(const struct xv_state *st, const struct xv_cfg *k,
 			   __u32 id, const struct xv_net *net,
 			   const struct xv_port_ent *ports, int n)
@@ -304,6 +318,7 @@ static void print_net_text(const struct xv_state *st, const struct xv_cfg *k,
 	}
 	if (net->mode == XV_MODE_NAT)
 		print_nat_text(st, k, id, net);
+	print_dhcp_text(st, net);
 	if (xv_state_stats(st, id, &s))
 		return;
 	printf("  counters:");
@@ -359,6 +374,7 @@ static void print_net_json(const struct xv_state *st, const struct xv_cfg *k,
 	printf("}");
 	if (net->mode == XV_MODE_NAT)
 		print_nat_json(st, k, id, net);
+	print_dhcp_json(st, net);
 	printf("}");
 }
 

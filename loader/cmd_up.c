@@ -32,6 +32,7 @@
 #include "commands.h"
 #include "common.h"
 #include "config.h"
+#include "dhcp.h"
 #include "journal.h"
 #include "log.h"
 #include "nl.h"
@@ -784,6 +785,9 @@ static int apply(struct up_ctx *c)
 	if (!err)
 		err = xv_journal_pin(c->j, "prog_tc_out",
 				     bpf_program__fd(c->skel->progs.xv_tc_egress));
+	/* Last: the host adapters have their addresses by now. */
+	if (!err)
+		err = xv_dhcp_apply(c->j, &c->cfg);
 	if (err) {
 		pr_warn("rolling back: %s\n", strerror(-err));
 		xv_journal_rollback(c->j);
@@ -791,6 +795,7 @@ static int apply(struct up_ctx *c)
 	}
 	remove_stale(c);
 	remove_stale_subnets(c);
+	xv_dhcp_remove_stale(&c->cfg);
 	return 0;
 
 fail_fresh:
@@ -809,6 +814,8 @@ static int up_or_reload(struct xv_opts *o, bool reload)
 	if (err)
 		return -XV_EUSAGE;
 	err = xv_config_check_host(&c.cfg);
+	if (!err)
+		err = xv_dhcp_check_host(&c.cfg);
 	if (!err)
 		err = xv_plan_build(&c.cfg, &c.plan);
 	if (err)

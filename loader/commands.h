@@ -12,5 +12,6 @@ int xv_cmd_check(struct xv_opts *o);
 int xv_cmd_status(struct xv_opts *o);
 int xv_cmd_fdb(struct xv_opts *o);
 int xv_cmd_nat(struct xv_opts *o);
+int xv_cmd_leases(struct xv_opts *o);
 
 #endif

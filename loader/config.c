@@ -1242,6 +1242,9 @@ static void check_hosts(const struct xv_netcfg *n, struct errlist *e)
 	char why[128];
 	int i, j;
 
+	if (n->nhosts && !n->dhcp_lo)
+		cfg_err(e, n->key_line[XV_KEY_HOST],
+			"host: static leases need 'dhcp' in this network");
 	for (i = 0; i < n->nhosts; i++) {
 		h = &n->hosts[i];
 		if (addr_problem(n, h->addr, true, why, sizeof(why)))
@@ -1543,9 +1546,6 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
  * that implements its feature.
  */
 static const enum xv_key xv_gated_keys[] = {
-	XV_KEY_DHCP,
-	XV_KEY_HOST,
-	XV_KEY_DNS,
 	XV_KEY_SPOOFCHECK,
 	XV_KEY_LOCK,
 	XV_KEY_MAX_MACS,

@@ -16,6 +16,7 @@
 
 enum undo_kind {
 	U_MAP, U_TC, U_CLSACT, U_XDP, U_PROMISC, U_PIN, U_LINK, U_ADDR, U_UP,
+	U_CALL,
 };
 
 struct undo {
@@ -29,6 +30,8 @@ struct undo {
 	unsigned char key[32];
 	unsigned char val[XV_UNDO_BUF];
 	char path[4200];	/* U_PIN */
+	void (*call)(void *arg);	/* U_CALL */
+	void *arg;		/* U_CALL: freed with the journal */
 };
 
 struct xv_journal {
@@ -66,7 +69,7 @@ static struct undo *push(struct xv_journal *j, enum undo_kind kind)
 
 int xv_journal_injected_failure(struct xv_journal *j)
 {
-	if (j->fail_at && ++j->steps == j->fail_at) {
+	if (++j->steps == j->fail_at) {
 		pr_warn("XVNET_FAIL_AT=%d: injected failure\n", j->fail_at);
 		return -EIO;
 	}
@@ -262,6 +265,20 @@ int xv_journal_pin(struct xv_journal *j, const char *name, int fd)
 	return xv_journal_injected_failure(j);
 }
 
+int xv_journal_call(struct xv_journal *j, void (*undo)(void *arg), void *arg)
+{
+	struct undo *u = push(j, U_CALL);
+
+	if (!u) {
+		undo(arg);
+		free(arg);
+		return -ENOMEM;
+	}
+	u->call = undo;
+	u->arg = arg;
+	return xv_journal_injected_failure(j);
+}
+
 static void undo_one(struct xv_journal *j, struct undo *u)
 {
 	enum xv_xdp_mode mode;
@@ -306,6 +323,9 @@ static void undo_one(struct xv_journal *j, struct undo *u)
 	case U_UP:
 		xv_link_set_up(u->ifindex, false);
 		break;
+	case U_CALL:
+		u->call(u->arg);
+		break;
 	}
 }
 
@@ -319,9 +339,13 @@ void xv_journal_free(struct xv_journal *j)
 {
 	if (!j)
 		return;
-	for (int i = 0; i < j->n; i++)
+	/* Tests count the steps of an up to fail exactly the ones they want. */
+	pr_debug("journal: %d change(s)\n", j->steps);
+	for (int i = 0; i < j->n; i++) {
 		if (j->undo[i].kind != U_MAP && j->undo[i].fd >= 0)
 			close(j->undo[i].fd);
+		free(j->undo[i].arg);
+	}
 	free(j->undo);
 	free(j);
 }

@@ -41,6 +41,12 @@ int xv_journal_link_up(struct xv_journal *j, int ifindex);
 /* Pin fd at pin_dir/name, replacing an older pin. */
 int xv_journal_pin(struct xv_journal *j, const char *name, int fd);
 /*
+ * A change made by the caller (a helper daemon started, say): on rollback
+ * undo(arg) takes it back. arg is malloc'd and owned by the journal from
+ * now on. If the journal cannot record it, undo(arg) runs at once.
+ */
+int xv_journal_call(struct xv_journal *j, void (*undo)(void *arg), void *arg);
+/*
  * Test hook: XVNET_FAIL_AT=N makes the N-th journaled change fail, to prove
  * that rollback restores everything. Returns -EIO then.
  */

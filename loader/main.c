@@ -43,7 +43,8 @@ static const struct xv_command commands[] = {
 	  "learned MAC table with port and age" },
 	{ "nat", xv_cmd_nat, "nat [NETWORK] [--json]",
 	  "NAT flows, port forwards and port-pool use" },
-	{ "leases", not_yet, "leases [NETWORK]", "DHCP leases (not yet)" },
+	{ "leases", xv_cmd_leases, "leases [NETWORK] [--json]",
+	  "DHCP leases of the networks that have dhcp" },
 	{ "port", not_yet, "port add NETWORK IFNAME | port del IFNAME",
 	  "add or remove a port at run time (not yet)" },
 	{ "watch", not_yet, "watch [-c FILE]",
@@ -57,7 +58,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-44s %s\n", commands[i].usage, commands[i].help);
 	fprintf(f, "\n  -c, --config FILE   config file (default %s)\n"
 		   "  -n, --netns NETNS   run in network namespace NETNS (like ip -n)\n"
-		   "      --json          machine-readable output (status, fdb, nat)\n"
+		   "      --json          machine-readable output (status, fdb, nat, leases)\n"
 		   "  -v, --verbose       debug messages, libbpf's included\n"
 		   "  -q, --quiet         warnings only\n"
 		   "\nexit codes: 0 success, 1 bad usage or config, 2 the kernel refused\n",

@@ -74,6 +74,29 @@ leftovers() {
 		failed=$((failed + 1))
 		rm -rf $left
 	fi
+	# dnsmasq daemons and their run directories (/run/xvnet/<pin dir>).
+	left=$(ls -d /run/xvnet/sys-fs-bpf-xvt-"$id" /run/xvnet/sys-fs-bpf-xvt-"$id"-* 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "FAIL $name-teardown: dnsmasq run directories left behind: $(echo $left)"
+		failed=$((failed + 1))
+		kill_daemons_of $left
+		rm -rf $left
+		rmdir /run/xvnet 2>/dev/null
+	fi
+}
+
+# kill_daemons_of DIR...: stop the dnsmasq whose pid files are in DIR, by PID,
+# once its command line shows it is that daemon.
+kill_daemons_of() {
+	local d f pid
+	for d in "$@"; do
+		for f in "$d"/*.pid; do
+			[ -e "$f" ] || continue
+			pid=$(cat "$f")
+			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--conf-file=$d/" &&
+				kill "$pid"
+		done
+	done
 }
 
 run_one() {

@@ -21,6 +21,7 @@ XVT_ID=${XVT_ID:-$(printf '%x%03x' $$ $((RANDOM % 4096)))}
 XVT_NAME=${XVT_NAME:-$(basename "$0" .sh)}
 PFX=xvt$XVT_ID			# namespace name prefix
 PIN=/sys/fs/bpf/xvt-$XVT_ID	# this test's pin_dir
+RUN_DIR=/run/xvnet/sys-fs-bpf-xvt-$XVT_ID	# its dnsmasq files (loader/dhcp.h)
 TMP=""				# this test's temp dir (made by xvt_init)
 
 _XVT_NS=()	# namespaces we created
@@ -297,6 +298,13 @@ tc_state() {
 # promiscuity NS IF: the interface's promiscuity counter.
 promiscuity() { ip -n "$1" -d -j link show dev "$2" | jq -r '.[0].promiscuity'; }
 
+# dnsmasq_pids: the dnsmasq daemons started for this test's pin dirs, from
+# their command lines (whatever their pid files say).
+dnsmasq_pids() {
+	ps -eo pid=,args= | awk -v conf="--conf-file=$RUN_DIR" \
+		'$2 == "dnsmasq" && (index($3, conf "/") == 1 || index($3, conf "-") == 1) { print $1 }'
+}
+
 # --- set-up and teardown ---------------------------------------------------------
 
 # xvt_reset: undo everything this test made so far (loader state, processes,
@@ -316,8 +324,14 @@ xvt_reset() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	_XVT_NS=()
-	# Pins the loader failed to remove would keep programs alive.
+	# Pins the loader failed to remove would keep programs alive, and
+	# daemons it failed to stop would serve on.
 	rm -rf "$PIN" "$PIN"-* 2>/dev/null
+	for pid in $(dnsmasq_pids); do
+		kill "$pid" 2>/dev/null
+	done
+	rm -rf "$RUN_DIR" "$RUN_DIR"-* 2>/dev/null
+	rmdir /run/xvnet 2>/dev/null
 	XVT_BROKEN=""
 	return 0
 }
