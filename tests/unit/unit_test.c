@@ -27,6 +27,8 @@
  *
  *   30: a device that is no port; 31: a port record with no network.
  *   40-44 (and peers 140-144): network 3, mode nat, see nat_fixtures.c.
+ *   51-53 (and peers 151-153): network 4, mode hostonly, see
+ *   hostonly_fixtures.c.
  *
  * A redirect's target is not observable in a test run (the kernel frees the
  * frame instead of sending it); only the verdict, the mark and the clones
@@ -67,7 +69,7 @@
 #define FRESH_AGE_NS	100000000ULL	/* pre-set "fresh" entries: 100 ms old */
 #define FRAME_MAX	2048
 #define CLONE_WAIT_MS	200
-#define NSTAT_NETS	4		/* networks whose counters are compared */
+#define NSTAT_NETS	5		/* networks whose counters are compared */
 
 /* Devices of the namespace; a clone bit per device and direction. */
 enum dev_idx {
@@ -1318,6 +1320,7 @@ static int setup(void)
 }
 
 #include "nat_fixtures.c"
+#include "hostonly_fixtures.c"
 
 static void teardown(void)
 {
@@ -1348,6 +1351,8 @@ int main(void)
 				run_case(fx, RUN_EGR);
 		}
 		ret = nat_main();
+		if (!ret)
+			ret = hostonly_main();
 	}
 	teardown();
 	return ret;
