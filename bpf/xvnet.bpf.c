@@ -166,7 +166,8 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		stats_drop(s, XV_DROP_RUNT);
 		return TC_ACT_SHOT;
 	}
-	if (skb->mark == XV_MARK_NAT_IN && (port->flags & XV_PORT_ADAPTER))
+	if (skb->mark == XV_MARK_NAT_IN && (port->flags & XV_PORT_ADAPTER) &&
+	    net->mode == XV_MODE_NAT)
 		skb->mark = 0;	/* our own inbound NAT delivery, see nat_deliver */
 	else
 		why = isolate_check(port, net, eth, data_end);
