@@ -34,7 +34,7 @@ TEST_TOOLS := $(BUILD)/tests/unit_test $(BUILD)/tests/config_test \
 DEPS := clang llvm libbpf-dev bpftool libinih-dev libmnl-dev libelf-dev \
 	zlib1g-dev pkg-config make gcc iproute2 iputils-ping iperf3 netsniff-ng \
 	ethtool tcpdump curl python3 jq bc nftables busybox procps kmod util-linux \
-	iputils-tracepath dnsmasq-base
+	iputils-tracepath dnsmasq-base qemu-system-x86 cpio
 
 .PHONY: all clean install deps test demo unit bench
 all: $(BUILD)/xvnet $(TEST_TOOLS)
