@@ -67,6 +67,8 @@ int xv_xdp_port(struct xdp_md *ctx)
 	why = isolate_check(port, net, eth, data_end);
 	if (why == XV_DROP_ROUTED_IN)
 		goto to_tc;	/* maybe our own NAT delivery: tc sees the mark */
+	if (why == XV_DROP_MAX)
+		why = guard_frame(port, net, eth, data_end, in);
 	if (why != XV_DROP_MAX)
 		goto drop;
 	why = XV_DROP_RUNT;
@@ -171,6 +173,8 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		skb->mark = 0;	/* our own inbound NAT delivery, see nat_deliver */
 	else
 		why = isolate_check(port, net, eth, data_end);
+	if (why == XV_DROP_MAX)
+		why = guard_frame(port, net, eth, data_end, in);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
@@ -200,6 +204,10 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		skb->mark = XV_MARK_HOST;
 		return bpf_redirect(net->uplink, BPF_F_INGRESS);
 	case XV_V_FLOOD:
+		if (!guard_flood_ok(port, in, bpf_ktime_get_coarse_ns())) {
+			stats_drop(s, XV_DROP_FLOOD_LIMIT);
+			return TC_ACT_SHOT;
+		}
 		STAT_INC(s, flood);
 		bridge_flood(skb, net, in, s);
 		if (net->mode != XV_MODE_BRIDGE)

@@ -32,6 +32,8 @@
 #define XV_MAP_NAT_FLOW	"xv_nat_flow"
 #define XV_MAP_NEIGH	"xv_neigh"
 #define XV_MAP_SUBNET	"xv_subnet"
+#define XV_MAP_GUARD	"xv_guard"
+#define XV_MAP_LOCK	"xv_lock"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
 enum xv_mode {
@@ -54,6 +56,11 @@ enum xv_mode {
 #define XV_PORT_NAT_UPLINK	(1u << 5)  /* uplink of a nat network: its
 					    * ingress translates replies; addr
 					    * is the outside address */
+#define XV_PORT_SPOOFCHECK	(1u << 6)  /* VM port: one source MAC (or the
+					    * locked one); nat, hostonly: its
+					    * IPv4 and ARP checked too */
+#define XV_PORT_LOCK_MAC	(1u << 7)  /* VM port: lock_mac is the only
+					    * source MAC it may send from */
 /* struct xv_port.flags: what the loader did, so that down can undo it. */
 #define XV_PORT_ATT_XDP		(1u << 8)  /* XDP link pinned as link_xdp_IFNAME */
 #define XV_PORT_ATT_XDP_SKB	(1u << 9)  /* ... in generic (skb) mode */
@@ -70,7 +77,36 @@ struct xv_port {
 	__u32 flags;		/* XV_PORT_* */
 	char name[XV_NAME_LEN];	/* interface name when attached */
 	__be32 addr;		/* NAT_UPLINK: outside IPv4 address */
+	__u32 flood_pps;	/* VM: floods a second it may start, 0 = any */
+	__u8 lock_mac[6];	/* VM with XV_PORT_LOCK_MAC */
+	__u16 max_macs;		/* VM: source MACs learned at once, 0 = any */
+	__be32 lock_addr;	/* VM, nat/hostonly: its only IPv4 source, 0 =
+				 * any of the subnet's host addresses */
 	__u32 pad;
+};
+
+/*
+ * xv_guard: a VM port's run-time limits state, key its ifindex, created
+ * by the datapath on first use. macs[] are the source MACs the port holds,
+ * packed in 48 bits (0 = free); one counts while the FDB still has it
+ * fresh on this port, so ageing, moves and LRU recycling free it.
+ */
+#define XV_MAX_MACS	256	/* highest max_macs */
+#define XV_GUARD_RESCAN_NS 100000000ULL	/* a full port rescans this rarely */
+
+struct xv_guard {
+	__u64 flood_win_ns;	/* start of the current one-second window */
+	__u32 flood_count;	/* floods started in it */
+	__u32 pad;
+	__u64 full_ns;		/* last time a new MAC found no free slot */
+	__u64 macs[XV_MAX_MACS];
+};
+
+/* xv_lock: (network, IPv4) -> the only port that may use that source. */
+#define XV_LOCK_SIZE	4096
+struct xv_lock_key {
+	__u32 net;
+	__be32 addr;
 };
 
 /* struct xv_net.flags */
@@ -235,7 +271,13 @@ struct xv_nat_flow {
 	X(NAT_FILTERED,	"nat-filtered")	/* inbound without permission */\
 	X(ROUTED_IN,	"routed-in")	/* routed into the network */	\
 	X(IPV6_OUT,	"ipv6-leaving")	/* IPv6 beyond the network */	\
-	X(HOSTONLY_OUT,	"hostonly-leaving") /* IPv4 beyond a hostonly subnet */
+	X(HOSTONLY_OUT,	"hostonly-leaving") /* IPv4 beyond a hostonly subnet */ \
+	X(SPOOF_MAC,	"spoofed-mac")	/* not the port's own source MAC */ \
+	X(SPOOF_IP,	"spoofed-ip")	/* IPv4 source not the VM's to use */ \
+	X(SPOOF_ARP,	"spoofed-arp")	/* ARP sender MAC or address forged */ \
+	X(ROGUE_DHCP,	"rogue-dhcp")	/* DHCP server message from a VM */ \
+	X(MAC_LIMIT,	"mac-limit")	/* past the port's max_macs */	\
+	X(FLOOD_LIMIT,	"flood-limit")	/* past the port's flood_pps */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,
@@ -280,7 +322,9 @@ struct xv_stats {
 #ifndef __BPF__
 #include <stddef.h>
 
-_Static_assert(sizeof(struct xv_port) == 32, "xv_port layout");
+_Static_assert(sizeof(struct xv_port) == 48, "xv_port layout");
+_Static_assert(sizeof(struct xv_guard) == 24 + 8 * XV_MAX_MACS,
+	       "xv_guard layout");
 _Static_assert(sizeof(struct xv_net) == 48 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 	       "xv_net layout");
 _Static_assert(sizeof(struct xv_nat_map) == 48, "xv_nat_map layout");

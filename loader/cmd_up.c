@@ -33,6 +33,7 @@
 #include "common.h"
 #include "config.h"
 #include "dhcp.h"
+#include "guard.h"
 #include "journal.h"
 #include "log.h"
 #include "nl.h"
@@ -441,6 +442,8 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	val.net = pp->net_index >= 0 ? c->net_id[pp->net_index] : 0;
 	val.flags = port_role(pp);
 	val.addr = pp->nat_uplink ? pp->addr : 0;
+	if (val.flags & XV_PORT_VM)
+		xv_guard_port(&c->cfg.nets[pp->net_index], pp->link.name, &val);
 	/* What we did earlier and still own stays ours to undo on down. */
 	if (old)
 		val.flags |= old->flags & XV_PORT_OWN_CLSACT;
@@ -710,6 +713,7 @@ static void remove_stale(struct up_ctx *c)
 			      true);
 	remove_stale_forwards(c, c->st.nat_out_fd,
 			      sizeof(struct xv_nat_out_key), false);
+	xv_guard_remove_stale_locks(c->st.lock_fd, &c->cfg, &c->plan, c->net_id);
 }
 
 static void remove_fresh_pins(struct up_ctx *c)
@@ -761,8 +765,9 @@ static int apply(struct up_ctx *c)
 		goto fail_fresh;
 	}
 	if (c->st.nat_out_fd < 0 || c->st.nat_in_fd < 0 ||
-	    c->st.nat_flow_fd < 0 || c->st.neigh_fd < 0) {
-		pr_warn("%s: the NAT maps are not pinned after load\n",
+	    c->st.nat_flow_fd < 0 || c->st.neigh_fd < 0 ||
+	    c->st.guard_fd < 0 || c->st.lock_fd < 0) {
+		pr_warn("%s: the NAT and guard maps are not pinned after load\n",
 			c->cfg.pin_dir);
 		err = -ENOENT;
 		goto fail_fresh;
@@ -776,6 +781,9 @@ static int apply(struct up_ctx *c)
 		err = attach_port(c, &c->plan.ports[i]);
 	if (!err)
 		err = write_forwards(c);
+	if (!err)
+		err = xv_guard_write_locks(c->j, c->st.lock_fd, &c->cfg, &c->plan,
+					   c->net_id);
 	if (!err)
 		err = xv_journal_pin(c->j, "prog_xdp",
 				     bpf_program__fd(c->skel->progs.xv_xdp_port));

@@ -873,7 +873,7 @@ static const struct key_desc keys[XV_KEY_MAX] = {
 				.modes = M_ALL, .parse = parse_onoff },
 	[XV_KEY_LOCK] = { .name = "lock", .where = W_NET, .modes = M_ALL,
 			  .repeat = true, .parse = parse_lock },
-	[XV_KEY_MAX_MACS] = { NUM("max_macs", 1, XV_FDB_SIZE, "MACs a port"),
+	[XV_KEY_MAX_MACS] = { NUM("max_macs", 1, XV_MAX_MACS, "MACs a port"),
 			      .where = W_NET, .modes = M_ALL },
 	[XV_KEY_MAX_SESSIONS] = {
 		NUM("max_sessions", 1, 1048576, "sessions a VM address"),
@@ -1329,9 +1329,21 @@ static void check_locks(const struct xv_netcfg *n, struct errlist *e)
 		    addr_problem(n, l->addr, true, why, sizeof(why)))
 			cfg_err(e, l->line, "lock: address %s", why);
 		for (j = 0; j < i; j++) {
-			if (!memcmp(n->locks[j].mac, l->mac, 6)) {
+			const struct xv_lock *o = &n->locks[j];
+
+			if (!memcmp(o->mac, l->mac, 6)) {
 				cfg_err(e, l->line, "lock: MAC already locked on line %d",
-					n->locks[j].line);
+					o->line);
+				break;
+			}
+			if (!strcmp(o->port, l->port)) {
+				cfg_err(e, l->line, "lock: port '%s' already locked on line %d",
+					l->port, o->line);
+				break;
+			}
+			if (l->addr && o->addr == l->addr) {
+				cfg_err(e, l->line, "lock: address already locked on line %d",
+					o->line);
 				break;
 			}
 		}
@@ -1546,11 +1558,7 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
  * that implements its feature.
  */
 static const enum xv_key xv_gated_keys[] = {
-	XV_KEY_SPOOFCHECK,
-	XV_KEY_LOCK,
-	XV_KEY_MAX_MACS,
 	XV_KEY_MAX_SESSIONS,
-	XV_KEY_FLOOD_PPS,
 };
 
 static void gate_keys(const int *key_line, struct errlist *e)

@@ -36,6 +36,8 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	st->nat_in_fd = open_map(pin_dir, XV_MAP_NAT_IN);
 	st->nat_flow_fd = open_map(pin_dir, XV_MAP_NAT_FLOW);
 	st->neigh_fd = open_map(pin_dir, XV_MAP_NEIGH);
+	st->guard_fd = open_map(pin_dir, XV_MAP_GUARD);
+	st->lock_fd = open_map(pin_dir, XV_MAP_LOCK);
 	if (st->port_fd < 0 || st->net_fd < 0 || st->fdb_fd < 0 ||
 	    st->tx_fd < 0 || st->cfg_fd < 0 || st->stats_fd < 0) {
 		int err = st->port_fd < 0 ? st->port_fd : -ENOENT;
@@ -50,7 +52,8 @@ void xv_state_close(struct xv_state *st)
 {
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
 		       &st->cfg_fd, &st->stats_fd, &st->nat_out_fd,
-		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd };
+		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd,
+		       &st->guard_fd, &st->lock_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] > 0)
@@ -163,6 +166,8 @@ void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 	}
 	bpf_map_delete_elem(st->tx_fd, &ifindex);
 	bpf_map_delete_elem(st->port_fd, &ifindex);
+	if (st->guard_fd >= 0)
+		bpf_map_delete_elem(st->guard_fd, &ifindex);
 	xv_fdb_purge(st, ifindex, 0);
 }
 

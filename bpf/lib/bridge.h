@@ -11,6 +11,7 @@
 
 #include <linux/pkt_cls.h>
 #include "lib/fdb.h"
+#include "lib/guard.h"
 
 enum xv_verdict {
 	XV_V_DROP,	/* drop, reason in *why */
@@ -30,6 +31,8 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
 	      enum xv_drop *why, bool *to_router)
 {
+	__u64 ageing_ns = fdb_ageing_ns();
+	struct xv_fdb_val *src;
 	struct xv_port *target;
 	__u32 ifindex;
 
@@ -37,7 +40,13 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 		*why = XV_DROP_BAD_SRC;
 		return XV_V_DROP;
 	}
-	fdb_learn(port->net, eth->h_source, in, now, s);
+	src = fdb_find(port->net, eth->h_source);
+	if (port->flags & XV_PORT_VM) {
+		*why = guard_source(port, eth->h_source, in, now, ageing_ns, src);
+		if (*why != XV_DROP_MAX)
+			return XV_V_DROP;
+	}
+	fdb_learn(port->net, eth->h_source, in, now, src, s);
 
 	if (mac_is_multicast(eth->h_dest))
 		return XV_V_FLOOD;
@@ -48,7 +57,7 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 	    mac_equal(eth->h_dest, net->host_mac))
 		return XV_V_HOST;
 
-	ifindex = fdb_lookup(port->net, eth->h_dest, now, fdb_ageing_ns());
+	ifindex = fdb_lookup(port->net, eth->h_dest, now, ageing_ns);
 	if (!ifindex)
 		return XV_V_FLOOD;
 	if (ifindex == in) {

@@ -27,20 +27,28 @@ static __always_inline __u64 fdb_ageing_ns(void)
 	return cfg && cfg->ageing_ns ? cfg->ageing_ns : 300ULL * 1000000000ULL;
 }
 
+static __always_inline struct xv_fdb_val *fdb_find(__u32 net, const __u8 *mac)
+{
+	struct xv_fdb_key key = { .net = net };
+
+	mac_copy(key.mac, mac);
+	return bpf_map_lookup_elem(&xv_fdb, &key);
+}
+
+/* Learn mac on ifindex; cur is what fdb_find() found for it. */
 static __always_inline void fdb_learn(__u32 net, const __u8 *mac, __u32 ifindex,
-				      __u64 now, struct xv_stats *s)
+				      __u64 now, struct xv_fdb_val *cur,
+				      struct xv_stats *s)
 {
 	struct xv_fdb_key key = { .net = net };
 	struct xv_fdb_val val = { .ifindex = ifindex, .seen_ns = now };
-	struct xv_fdb_val *cur;
 
-	mac_copy(key.mac, mac);
-	cur = bpf_map_lookup_elem(&xv_fdb, &key);
 	if (cur && cur->ifindex == ifindex) {
 		if (now - cur->seen_ns >= XV_FDB_REFRESH_NS)
 			cur->seen_ns = now;
 		return;
 	}
+	mac_copy(key.mac, mac);
 	bpf_map_update_elem(&xv_fdb, &key, &val, BPF_ANY);
 	STAT_INC(s, learned);
 }

@@ -114,6 +114,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_neigh SEC(".maps");
 
+/* VM port -> its limits state (struct xv_guard); the datapath adds it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XV_MAX_IFINDEX_PORTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct xv_guard);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_guard SEC(".maps");
+
+/* Locked IPv4 addresses (lock = PORT MAC IPV4) -> the port they belong to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XV_LOCK_SIZE);
+	__type(key, struct xv_lock_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_lock SEC(".maps");
+
 /* Where later inbound fragments go (struct xv_nat_frag in xvnet.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
