@@ -227,6 +227,12 @@ guard_frame(const struct xv_port *port, const struct xv_net *net,
 	l3 = isolate_l3(eth, data_end, &proto);
 	if (!l3)
 		return XV_DROP_MAX;
+	/*
+	 * More tags than are looked behind: receivers strip priority tags
+	 * however many (isolate.h), so what they carry cannot go unchecked.
+	 */
+	if (eth_is_vlan(proto))
+		return XV_DROP_SPOOF_IP;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		const struct iphdr *iph = l3;
 		bool udp;
