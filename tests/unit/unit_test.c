@@ -1321,6 +1321,7 @@ static int setup(void)
 
 #include "nat_fixtures.c"
 #include "hostonly_fixtures.c"
+#include "guard_fixtures.c"
 
 static void teardown(void)
 {
@@ -1353,6 +1354,8 @@ int main(void)
 		ret = nat_main();
 		if (!ret)
 			ret = hostonly_main();
+		if (!ret)
+			ret = guard_main();
 	}
 	teardown();
 	return ret;
