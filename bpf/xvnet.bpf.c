@@ -12,6 +12,7 @@
  *   xv_tc_egress     tc egress on an uplink: bridged, frames the host itself
  *                    sends on the LAN also reach the VMs behind it; nat,
  *                    what the host routes out from inside is translated.
+ *   xv_gc_start      run once by the loader: arms the NAT collector (gc.h).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -27,6 +28,7 @@
 #include "lib/bridge.h"
 #include "lib/isolate.h"
 #include "lib/nat.h"
+#include "lib/gc.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -179,11 +181,12 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
 	}
-	if (net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM))
-		learn_inside_neigh(port->net, net, eth, data_end);
-
 	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
 				s, &out, &out_flags, &why, &to_router);
+	/* Only a frame the bridge accepts may teach where an address lives. */
+	if (verdict != XV_V_DROP && net->mode == XV_MODE_NAT &&
+	    (port->flags & XV_PORT_VM))
+		learn_inside_neigh(port->net, net, eth, data_end);
 	if (to_router && verdict != XV_V_DROP) {
 		int ret = nat_outbound(skb, net, port->net, s);
 
@@ -274,4 +277,11 @@ int xv_tc_egress(struct __sk_buff *skb)
 	STAT_INC(s, from_host);
 	bridge_flood(skb, net, in, s);
 	return TC_ACT_OK;
+}
+
+/* A tc program only because the collector's helpers are those of tc. */
+SEC("tc")
+int xv_gc_start(struct __sk_buff *skb)
+{
+	return gc_start();
 }

@@ -33,6 +33,7 @@
 #define XV_MAP_NEIGH	"xv_neigh"
 #define XV_MAP_SUBNET	"xv_subnet"
 #define XV_MAP_GUARD	"xv_guard"
+#define XV_MAP_NAT_COUNT "xv_nat_count"
 #define XV_MAP_LOCK	"xv_lock"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
@@ -129,7 +130,7 @@ struct xv_net {
 	__u32 adapter;		/* ifindex of its peer, a member port */
 	__u16 nat_lo, nat_hi;	/* nat: outside port range, host order */
 	__u32 flags;		/* XV_NET_* */
-	__u32 pad;
+	__u32 max_sessions;	/* nat: flows a VM address may hold, 0 = any */
 };
 
 /* xv_fdb: learned MAC -> port, per network. */
@@ -277,7 +278,9 @@ struct xv_nat_flow {
 	X(SPOOF_ARP,	"spoofed-arp")	/* ARP sender MAC or address forged */ \
 	X(ROGUE_DHCP,	"rogue-dhcp")	/* DHCP server message from a VM */ \
 	X(MAC_LIMIT,	"mac-limit")	/* past the port's max_macs */	\
-	X(FLOOD_LIMIT,	"flood-limit")	/* past the port's flood_pps */
+	X(FLOOD_LIMIT,	"flood-limit")	/* past the port's flood_pps */	\
+	X(SESSION_LIMIT, "session-limit") /* past the VM's max_sessions */ \
+	X(NAT_FULL,	"nat-table-full") /* no room for a new session */
 
 enum xv_drop {
 #define XV_DROP_ENUM(name, str) XV_DROP_##name,

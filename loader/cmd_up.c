@@ -130,6 +130,7 @@ static void build_net(const struct up_ctx *c, int n, struct xv_net *out)
 		out->uplink = up->link.ifindex;	/* translated to, no member */
 		out->nat_lo = nc->nat_port_lo;
 		out->nat_hi = nc->nat_port_hi;
+		out->max_sessions = nc->max_sessions;
 		if (nc->nat_filter == XV_FILTER_EIM)
 			out->flags |= XV_NET_NAT_EIF;
 	}
@@ -716,6 +717,33 @@ static void remove_stale(struct up_ctx *c)
 	xv_guard_remove_stale_locks(c->st.lock_fd, &c->cfg, &c->plan, c->net_id);
 }
 
+/*
+ * Arm the NAT collector (bpf/lib/gc.h) with this load's programs: a timer
+ * in the pinned xv_gc map that outlives us. Re-arming after a reload only
+ * moves it to the new program.
+ */
+static int start_collector(struct up_ctx *c)
+{
+	unsigned char frame[64] = { [12] = 0x08 };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame,
+		    .data_size_in = sizeof(frame));
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.xv_gc_start),
+				     &run);
+	if (err) {
+		err = -errno;
+		pr_warn("cannot start the NAT collector: %s\n", strerror(errno));
+		return err;
+	}
+	if (run.retval) {
+		pr_warn("cannot start the NAT collector: the timer helpers said %d\n",
+			(int)run.retval);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void remove_fresh_pins(struct up_ctx *c)
 {
 	char path[4200];
@@ -793,6 +821,8 @@ static int apply(struct up_ctx *c)
 	if (!err)
 		err = xv_journal_pin(c->j, "prog_tc_out",
 				     bpf_program__fd(c->skel->progs.xv_tc_egress));
+	if (!err)
+		err = start_collector(c);
 	/* Last: the host adapters have their addresses by now. */
 	if (!err)
 		err = xv_dhcp_apply(c->j, &c->cfg);

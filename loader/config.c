@@ -1549,40 +1549,6 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
 			check_shared_forwards(cfg, &cfg->nets[i], e);
 }
 
-/* ---- feature gate ------------------------------------------------------ */
-
-/*
- * What the contract defines but this release does not implement. A config
- * using any of it is parsed and validated in full, then refused, rather
- * than accepted and silently half-applied. Remove an entry in the change
- * that implements its feature.
- */
-static const enum xv_key xv_gated_keys[] = {
-	XV_KEY_MAX_SESSIONS,
-};
-
-static void gate_keys(const int *key_line, struct errlist *e)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(xv_gated_keys); i++)
-		if (key_line[xv_gated_keys[i]])
-			cfg_err(e, key_line[xv_gated_keys[i]],
-				"'%s' is not implemented yet",
-				keys[xv_gated_keys[i]].name);
-}
-
-static void xv_config_feature_gate(const struct xv_config *cfg,
-				   struct errlist *e)
-{
-	int i;
-
-	/* Every mode is implemented; only keys are gated. */
-	gate_keys(cfg->key_line, e);
-	for (i = 0; i < cfg->nnets; i++)
-		gate_keys(cfg->nets[i].key_line, e);
-}
-
 /* ---- public ---------------------------------------------------------- */
 
 void xv_config_free(struct xv_config *cfg)
@@ -1664,8 +1630,6 @@ int xv_config_load(const char *path, struct xv_config *cfg)
 	free(p.buf);
 	if (!ret) {
 		validate_all(cfg, &p.e);
-		if (!p.e.n)
-			xv_config_feature_gate(cfg, &p.e);
 		if (p.e.oom)
 			ret = -ENOMEM;
 	}

@@ -22,7 +22,7 @@ enum xv_nat_filter {
 /*
  * Every key of the contract. key_line[] below records the line a key was
  * first set on (0 = not set), so that checks done after parsing (mode
- * restrictions, the feature gate, host checks) can point at it.
+ * restrictions, host checks) can point at it.
  */
 enum xv_key {
 	/* [global] (attach also in [network]) */

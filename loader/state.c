@@ -36,6 +36,7 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	st->nat_in_fd = open_map(pin_dir, XV_MAP_NAT_IN);
 	st->nat_flow_fd = open_map(pin_dir, XV_MAP_NAT_FLOW);
 	st->neigh_fd = open_map(pin_dir, XV_MAP_NEIGH);
+	st->nat_count_fd = open_map(pin_dir, XV_MAP_NAT_COUNT);
 	st->guard_fd = open_map(pin_dir, XV_MAP_GUARD);
 	st->lock_fd = open_map(pin_dir, XV_MAP_LOCK);
 	if (st->port_fd < 0 || st->net_fd < 0 || st->fdb_fd < 0 ||
@@ -53,7 +54,7 @@ void xv_state_close(struct xv_state *st)
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
 		       &st->cfg_fd, &st->stats_fd, &st->nat_out_fd,
 		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd,
-		       &st->guard_fd, &st->lock_fd };
+		       &st->nat_count_fd, &st->guard_fd, &st->lock_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] > 0)
@@ -243,6 +244,13 @@ static bool neigh_of_net(const void *key, const void *val, const void *arg)
 	       ((const struct nat_scope *)arg)->net;
 }
 
+static bool count_of_subnet(const void *key, const void *val, const void *arg)
+{
+	const struct nat_scope *s = arg;
+
+	return s->mask && (*(const __be32 *)key & s->mask) == s->subnet;
+}
+
 static bool flow_of_subnet(const void *key, const void *val, const void *arg)
 {
 	const struct nat_scope *s = arg;
@@ -265,4 +273,7 @@ void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
 		  sizeof(struct xv_nat_flow), XV_NAT_SIZE, flow_of_subnet, &s);
 	purge_map(st->neigh_fd, sizeof(struct xv_neigh_key),
 		  sizeof(struct xv_neigh), 4096, neigh_of_net, &s);
+	/* Their flows are gone: so are the addresses' counts. */
+	purge_map(st->nat_count_fd, sizeof(__be32), sizeof(__u32), XV_NAT_SIZE,
+		  count_of_subnet, &s);
 }

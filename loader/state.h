@@ -14,7 +14,7 @@ struct xv_state {
 	char pin_dir[4096];
 	int port_fd, net_fd, fdb_fd, tx_fd, cfg_fd, stats_fd;
 	/* NAT maps: -1 when absent (pinned by an xvnet without NAT) */
-	int nat_out_fd, nat_in_fd, nat_flow_fd, neigh_fd;
+	int nat_out_fd, nat_in_fd, nat_flow_fd, neigh_fd, nat_count_fd;
 	int guard_fd, lock_fd;	/* VM port guards and locked addresses */
 };
 

@@ -42,7 +42,8 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 	}
 	src = fdb_find(port->net, eth->h_source);
 	if (port->flags & XV_PORT_VM) {
-		*why = guard_source(port, eth->h_source, in, now, ageing_ns, src);
+		*why = guard_source(port, net, eth->h_source, in, now,
+				    ageing_ns, src);
 		if (*why != XV_DROP_MAX)
 			return XV_V_DROP;
 	}

@@ -2,9 +2,11 @@
 /*
  * What a VM port may send, and how much of it. A guest is not trusted:
  *
- *  - source MACs: a port with a lock sends only from its locked MAC; with
- *    spoofcheck only from the MAC it was first learned with, until that
- *    entry ages out or moves; otherwise from at most max_macs MACs at once.
+ *  - source MACs: never the host's (the gateway's, or a bridged uplink's);
+ *    a port with a lock sends only from its locked MAC; with spoofcheck
+ *    only from the MAC it was first learned with, until that entry ages
+ *    out or moves, and never from a MAC live behind another port;
+ *    otherwise from at most max_macs MACs at once.
  *    The MACs a port holds are slots in its xv_guard entry; a slot counts
  *    while the FDB has its MAC fresh on this port, so ageing, moves and the
  *    FDB's own recycling free it without bookkeeping. Only a MAC the FDB
@@ -145,16 +147,25 @@ guard_new_mac(const struct xv_port *port, const __u8 *mac, __u32 in,
  * NULL). XV_DROP_MAX when the port may send from it.
  */
 static __always_inline enum xv_drop
-guard_source(const struct xv_port *port, const __u8 *mac, __u32 in, __u64 now,
-	     __u64 ageing_ns, const struct xv_fdb_val *cur)
+guard_source(const struct xv_port *port, const struct xv_net *net,
+	     const __u8 *mac, __u32 in, __u64 now, __u64 ageing_ns,
+	     const struct xv_fdb_val *cur)
 {
+	bool fresh = cur && now - cur->seen_ns <= ageing_ns;
+
+	/* The host's (gateway's) MAC is never a guest's. */
+	if (mac_equal(mac, net->host_mac))
+		return XV_DROP_SPOOF_MAC;
 	if (port->flags & XV_PORT_LOCK_MAC)
 		return mac_equal(mac, port->lock_mac) ? XV_DROP_MAX :
 							XV_DROP_SPOOF_MAC;
 	if (!(port->flags & XV_PORT_SPOOFCHECK) && !port->max_macs)
 		return XV_DROP_MAX;
-	if (cur && cur->ifindex == in && now - cur->seen_ns <= ageing_ns)
+	if (fresh && cur->ifindex == in)
 		return XV_DROP_MAX;	/* held already: the common case */
+	/* With spoofcheck, a MAC live behind another port is that VM's. */
+	if (fresh && (port->flags & XV_PORT_SPOOFCHECK))
+		return XV_DROP_SPOOF_MAC;
 	return guard_new_mac(port, mac, in, now, ageing_ns);
 }
 

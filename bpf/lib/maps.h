@@ -69,9 +69,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_stats SEC(".maps");
 
-/* NAT mappings by inside address:port, and by outside address:port. */
+/*
+ * NAT mappings by inside address:port, and by outside address:port. Plain
+ * hashes, not LRU: a full table refuses new sessions instead of evicting
+ * live ones; the collector (gc.h) removes expired entries.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_NAT_SIZE);
 	__type(key, struct xv_nat_out_key);
 	__type(value, struct xv_nat_map);
@@ -79,7 +83,7 @@ struct {
 } xv_nat_out SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_NAT_SIZE);
 	__type(key, struct xv_nat_in_key);
 	__type(value, struct xv_nat_map);
@@ -88,7 +92,7 @@ struct {
 
 /* NAT flows: one per (mapping, remote endpoint): filtering, TCP state, idle. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_NAT_SIZE);
 	__type(key, struct xv_nat_flow_key);
 	__type(value, struct xv_nat_flow);
@@ -113,6 +117,28 @@ struct {
 	__type(value, struct xv_neigh);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_neigh SEC(".maps");
+
+/* Inside IPv4 address -> the NAT flows it holds (max_sessions). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XV_NAT_SIZE);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_nat_count SEC(".maps");
+
+/* The NAT collector's timer (gc.h), key 0. */
+struct xv_gc {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xv_gc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_gc SEC(".maps");
 
 /* VM port -> its limits state (struct xv_guard); the datapath adds it. */
 struct {

@@ -31,6 +31,9 @@
 
 #define XV_NAT_PASS	(-1)	/* not for translation: bridge or pass on */
 #define XV_SEC		1000000000ULL
+#ifndef E2BIG
+#define E2BIG		7	/* a full hash map refuses a new key */
+#endif
 #define AF_INET		2
 
 /* <linux/icmp.h> pulls in libc headers; these few are all we need. */
@@ -232,20 +235,26 @@ static __always_inline struct xv_nat_map *nat_find_in(__be32 addr, __be16 port,
 	return m;
 }
 
+enum nat_claim_ret { NAT_CLAIM_TAKEN, NAT_CLAIMED, NAT_CLAIM_FULL };
+
 /* Claim outside port for the mapping nm, if no live mapping holds it. */
-static __always_inline bool nat_claim(struct xv_nat_map *nm, __u8 proto,
-				      __u32 port, __u64 now)
+static __always_inline enum nat_claim_ret
+nat_claim(struct xv_nat_map *nm, __u8 proto, __u32 port, __u64 now)
 {
 	struct xv_nat_in_key ik = { .addr = nm->outside_addr,
 				    .port = bpf_htons(port), .proto = proto };
 	struct xv_nat_map *taken = bpf_map_lookup_elem(&xv_nat_in, &ik);
+	long err;
 
 	if (taken && nat_find_in(ik.addr, ik.port, proto, now))
-		return false;
+		return NAT_CLAIM_TAKEN;
 	nm->outside_port = ik.port;
 	/* BPF_NOEXIST: another CPU may claim the same free port right now. */
-	return !bpf_map_update_elem(&xv_nat_in, &ik, nm,
-				    taken ? BPF_EXIST : BPF_NOEXIST);
+	err = bpf_map_update_elem(&xv_nat_in, &ik, nm,
+				  taken ? BPF_EXIST : BPF_NOEXIST);
+	if (!err)
+		return NAT_CLAIMED;
+	return err == -E2BIG ? NAT_CLAIM_FULL : NAT_CLAIM_TAKEN;
 }
 
 struct nat_scan {
@@ -253,7 +262,7 @@ struct nat_scan {
 	__u64 now;
 	__u32 lo, range, start;
 	__u8 proto;
-	bool found;
+	enum nat_claim_ret ret;
 };
 
 static long nat_scan_one(__u32 i, void *arg)
@@ -262,12 +271,9 @@ static long nat_scan_one(__u32 i, void *arg)
 
 	if (!sc->range)
 		return 1;
-	if (nat_claim(sc->nm, sc->proto, sc->lo + (sc->start + i) % sc->range,
-		      sc->now)) {
-		sc->found = true;
-		return 1;
-	}
-	return 0;
+	sc->ret = nat_claim(sc->nm, sc->proto,
+			    sc->lo + (sc->start + i) % sc->range, sc->now);
+	return sc->ret != NAT_CLAIM_TAKEN;
 }
 
 /*
@@ -302,7 +308,10 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	nm.expires_ns = now + XV_SEC;
 	mac_copy(nm.vm_mac, vm_mac);
 
-	if (!(want >= lo && want <= hi && nat_claim(&nm, p->proto, want, now))) {
+	sc.ret = NAT_CLAIM_TAKEN;
+	if (want >= lo && want <= hi)
+		sc.ret = nat_claim(&nm, p->proto, want, now);
+	if (sc.ret == NAT_CLAIM_TAKEN) {
 		sc.nm = &nm;
 		sc.now = now;
 		sc.lo = lo;
@@ -310,12 +319,21 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 		sc.start = bpf_get_prandom_u32();
 		sc.proto = p->proto;
 		bpf_loop(sc.range, nat_scan_one, &sc, 0);
-		if (!sc.found) {
-			stats_drop(s, XV_DROP_NAT_EXHAUSTED);
-			return NULL;
-		}
 	}
-	bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY);
+	if (sc.ret != NAT_CLAIMED) {
+		stats_drop(s, sc.ret == NAT_CLAIM_FULL ? XV_DROP_NAT_FULL :
+							  XV_DROP_NAT_EXHAUSTED);
+		return NULL;
+	}
+	if (bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY)) {
+		struct xv_nat_in_key ik = { .addr = outside,
+					    .port = nm.outside_port,
+					    .proto = p->proto };
+
+		bpf_map_delete_elem(&xv_nat_in, &ik);
+		stats_drop(s, XV_DROP_NAT_FULL);
+		return NULL;
+	}
 	STAT_INC(s, nat_new);
 	return bpf_map_lookup_elem(&xv_nat_out, &ok);
 }
@@ -333,10 +351,41 @@ static __always_inline void nat_count_rx(struct xv_stats *s,
 	}
 }
 
-static __always_inline void nat_flow_touch(struct xv_nat_map *m, __be32 remote,
-					   __be16 rport, __u8 proto,
-					   __u8 tcp_flags, bool outbound,
-					   const struct xv_cfg *cfg, __u64 now)
+/* One more flow for inside address addr, if under max (0 = no limit). */
+static __always_inline bool nat_count_take(__be32 addr, __u32 max)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&xv_nat_count, &addr);
+
+	if (!n) {
+		bpf_map_update_elem(&xv_nat_count, &addr, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&xv_nat_count, &addr);
+		if (!n)
+			return true;	/* cannot count: the tables still bound it */
+	}
+	if (max && *n >= max)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
+}
+
+static __always_inline void nat_count_put(__be32 addr)
+{
+	__u32 *n = bpf_map_lookup_elem(&xv_nat_count, &addr);
+
+	if (n && *n)
+		__sync_fetch_and_add(n, (__u32)-1);	/* no fetch_sub before -mcpu=v3 */
+}
+
+/*
+ * Record activity of the flow (mapping, remote endpoint) and stretch the
+ * mapping's life to the flow's timeout. outbound: the VM sent it. A new
+ * flow counts against its inside address's max_sessions; XV_DROP_MAX when
+ * the flow may go on, else why not.
+ */
+static __always_inline enum xv_drop
+nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
+	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
+	       __u32 max_sessions, __u64 now)
 {
 	struct xv_nat_flow_key fk = {
 		.outside_addr = m->outside_addr, .remote_addr = remote,
@@ -344,18 +393,31 @@ static __always_inline void nat_flow_touch(struct xv_nat_map *m, __be32 remote,
 		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
 	};
 	struct xv_nat_flow nf = {}, *f;
+	__be32 owner = 0;
 	__u64 until;
 
 	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
 	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state)) {
+		/* An expired flow of the same address is replaced in place. */
+		if (f)
+			owner = f->inside_addr;
+		if (owner != m->inside_addr &&
+		    !nat_count_take(m->inside_addr, max_sessions))
+			return XV_DROP_SESSION_LIMIT;
 		nf.inside_addr = m->inside_addr;
 		nf.inside_port = m->inside_port;
 		nf.state = XV_NAT_NEW;
 		nf.seen_ns = now;
-		bpf_map_update_elem(&xv_nat_flow, &fk, &nf, BPF_ANY);
+		if (bpf_map_update_elem(&xv_nat_flow, &fk, &nf, BPF_ANY)) {
+			if (owner != m->inside_addr)
+				nat_count_put(m->inside_addr);
+			return XV_DROP_NAT_FULL;
+		}
+		if (owner && owner != m->inside_addr)
+			nat_count_put(owner);
 		f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
 		if (!f)
-			return;
+			return XV_DROP_MAX;
 	}
 	if (proto == IPPROTO_TCP && (tcp_flags & (0x01 | 0x04)))	/* FIN, RST */
 		f->state = XV_NAT_CLOSING;
@@ -366,6 +428,7 @@ static __always_inline void nat_flow_touch(struct xv_nat_map *m, __be32 remote,
 	until = now + nat_timeout(cfg, proto, f->state);
 	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
 		m->expires_ns = until;
+	return XV_DROP_MAX;
 }
 
 /* Inbound permission: a live flow to this remote endpoint (RFC 4787 REQ-8). */
@@ -685,6 +748,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 	struct xv_nat_map *m;
 	const struct xv_net *net;
 	struct xv_stats *s;
+	enum xv_drop why;
 	__be32 inside;
 	__be16 inside_port;
 	__u32 netid;
@@ -712,7 +776,12 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 		stats_drop(s, XV_DROP_NAT_FILTERED);
 		return TC_ACT_SHOT;
 	}
-	nat_flow_touch(m, p.saddr, p.sport, p.proto, p.tcp_flags, false, cfg, now);
+	why = nat_flow_touch(m, p.saddr, p.sport, p.proto, p.tcp_flags, false,
+			     cfg, net->max_sessions, now);
+	if (why != XV_DROP_MAX) {
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
 	inside = m->inside_addr;
 	inside_port = m->inside_port;
 	if (p.first_frag) {
@@ -747,6 +816,7 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	__be16 target_port = 0;
 	__u32 uplink = net->uplink;
 	void *data, *data_end;
+	enum xv_drop why;
 	int ret;
 
 	switch (nat_parse_pull(skb, &p)) {
@@ -835,9 +905,13 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	m = nat_map_get(&p, net, netid, outside, vm_mac, now, s);
 	if (!m)
 		return TC_ACT_SHOT;
-	nat_flow_touch(m, hairpin ? target : p.daddr,
-		       hairpin ? target_port : p.dport, p.proto, p.tcp_flags,
-		       true, cfg, now);
+	why = nat_flow_touch(m, hairpin ? target : p.daddr,
+			     hairpin ? target_port : p.dport, p.proto,
+			     p.tcp_flags, true, cfg, net->max_sessions, now);
+	if (why != XV_DROP_MAX) {
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
 	nat_set_addr(skb, &p, true, outside);
 	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
 	STAT_INC(s, nat_out);
@@ -868,6 +942,7 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	struct nat_pkt p = {};
 	struct xv_nat_map *m;
 	struct xv_stats *s;
+	enum xv_drop why;
 	__u32 *netid, id;
 
 	if (nat_parse(skb, &p) == NAT_P_NOT_IPV4)
@@ -893,7 +968,12 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	m = nat_map_get(&p, net, id, upl->addr, zero_mac, now, s);
 	if (!m)
 		return TC_ACT_SHOT;
-	nat_flow_touch(m, p.daddr, p.dport, p.proto, p.tcp_flags, true, cfg, now);
+	why = nat_flow_touch(m, p.daddr, p.dport, p.proto, p.tcp_flags, true,
+			     cfg, net->max_sessions, now);
+	if (why != XV_DROP_MAX) {
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
 	nat_set_addr(skb, &p, true, upl->addr);
 	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
 	STAT_INC(s, nat_out);
