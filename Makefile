@@ -23,6 +23,15 @@ LDLIBS    := -lbpf -lelf -lz -linih -lmnl
 BPF_CFLAGS := -target bpf -O2 -g -D__BPF__ $(BPF_EXTRA) -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Iinclude -Ibpf -I$(ARCH_INC) -MD -MP
 
+# make SAN=1: the loader and its tools built by clang with AddressSanitizer
+# and UndefinedBehaviorSanitizer, into build/san (tests/ns/sanitizers.sh).
+ifeq ($(SAN),1)
+BUILD    := build/san
+CC       := clang
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+
 LOADER_SRC := $(wildcard loader/*.c)
 LOADER_OBJ := $(LOADER_SRC:%.c=$(BUILD)/%.o)
 BPF_OBJ    := $(BUILD)/xvnet.bpf.o
@@ -135,6 +144,55 @@ $(BUILD)/bench/natfill: bench/natfill.c
 bench: deps
 	$(MAKE) $(BUILD)/xvnet $(BENCH_TOOLS)
 	./bench/run.sh
+
+# ---- Fuzzing (tests/fuzz) -------------------------------------------------
+# make fuzz: the config fuzzer for FUZZ_SECS seconds, the packet fuzzer for
+# FUZZ_FRAMES frames; tests/ns/fuzz_*.sh run short bounded passes.
+DEPS        += valgrind libclang-rt-14-dev
+FUZZ_SECS   ?= 60
+FUZZ_FRAMES ?= 1000000
+FUZZ_CC     := clang
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE \
+	-Iinclude -Iloader -Itests/fuzz -I$(BUILD) -I$(BUILD)/fuzz
+FUZZ_TOOLS  := $(BUILD)/tests/config_fuzz $(BUILD)/tests/packet_fuzz
+FUZZ_HDRS   := $(wildcard tests/fuzz/*.h) $(wildcard loader/*.h) include/xvnet.h
+PF_SRC      := tests/fuzz/packet_fuzz.c tests/fuzz/pf_topo.c tests/fuzz/pf_gen.c \
+	tests/fuzz/pf_check.c tests/fuzz/pf_nl.c loader/nl.c loader/log.c
+
+.PHONY: fuzz san
+all: $(FUZZ_TOOLS)
+
+# libFuzzer + ASan + UBSan around the parser; its log goes to a buffer.
+$(BUILD)/tests/config_fuzz: tests/fuzz/config_fuzz.c tests/fuzz/config_check.c \
+		tests/fuzz/log_capture.c loader/config.c $(FUZZ_HDRS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(filter %.c,$^) -o $@ -linih
+
+# The datapath again, its redirect helpers wrapped to record their targets.
+$(BUILD)/fuzz/xvnet_traced.bpf.o: tests/fuzz/xvnet_traced.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Itests/fuzz -MF $(@:.o=.d) -c $< -o $@
+
+$(BUILD)/fuzz/xvnet_traced.skel.h: $(BUILD)/fuzz/xvnet_traced.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xvnet_traced > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/packet_fuzz: $(PF_SRC) $(FUZZ_HDRS) $(BUILD)/fuzz/xvnet_traced.skel.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all $(filter %.c,$^) -o $@ -lbpf -lmnl
+
+# The loader with ASan + UBSan (build/san/xvnet), for tests/ns/sanitizers.sh.
+san:
+	$(MAKE) SAN=1 build/san/xvnet
+
+fuzz: deps
+	$(MAKE) $(FUZZ_TOOLS)
+	./tests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_FRAMES)
 
 clean:
 	rm -rf $(BUILD)
