@@ -600,6 +600,11 @@ static void parse_gateway(struct pctx *p, enum xv_key key, const char *v)
 		perr(p, "%s '%s': not an IPv4 address", keys[key].name, v);
 		return;
 	}
+	/* 0 stands for "not set" (the default gateway) further on. */
+	if (!addr) {
+		perr(p, "%s '%s': not a host address", keys[key].name, v);
+		return;
+	}
 	p->net->gateway = addr;
 }
 
@@ -725,6 +730,12 @@ static void parse_dhcp(struct pctx *p, enum xv_key key, const char *v)
 	}
 	if (ntohl(a) > ntohl(b)) {
 		perr(p, "%s '%s': FIRST is after LAST", keys[key].name, v);
+		return;
+	}
+	/* dhcp_lo 0 stands for "no dhcp" further on. */
+	if (!a) {
+		perr(p, "%s '%s': 0.0.0.0 is not a host address",
+		     keys[key].name, v);
 		return;
 	}
 	p->net->dhcp_lo = a;
