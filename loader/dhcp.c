@@ -68,7 +68,8 @@ static int paths_of(const char *pin_dir, const char *net, struct dpaths *p)
 	return 0;
 }
 
-static char *read_text(const char *path)
+/* The whole file, NUL-terminated; its length (without that NUL) in *len. */
+static char *read_text_len(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -76,6 +77,7 @@ static char *read_text(const char *path)
 	FILE *out;
 	int c;
 
+	*len = 0;
 	if (!f)
 		return NULL;
 	out = open_memstream(&buf, &size);
@@ -83,9 +85,17 @@ static char *read_text(const char *path)
 		while ((c = fgetc(f)) != EOF)
 			fputc(c, out);
 		fclose(out);
+		*len = size;
 	}
 	fclose(f);
 	return buf;
+}
+
+static char *read_text(const char *path)
+{
+	size_t len;
+
+	return read_text_len(path, &len);
 }
 
 static int write_text(const char *path, const char *text)
@@ -190,12 +200,15 @@ static bool is_our_daemon(int pid, const struct dpaths *p)
 	if (!st || st[1] != ' ' || st[2] == 'Z')
 		return false;	/* gone, or a zombie nobody reaped */
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	cmd = read_text(path);
+	cmd = read_text_len(path, &len);
 	if (!cmd)
 		return false;
 	snprintf(want, sizeof(want), "--conf-file=%s", p->conf);
-	/* cmdline is NUL-separated: argv[1] follows argv[0]'s NUL. */
-	ours = !strcmp(cmd + strlen(cmd) + 1, want);
+	/*
+	 * cmdline is NUL-separated: argv[1] follows argv[0]'s NUL, if there
+	 * is an argv[1] (an exiting process has an empty cmdline).
+	 */
+	ours = strlen(cmd) + 1 < len && !strcmp(cmd + strlen(cmd) + 1, want);
 	free(cmd);
 	return ours;
 }
