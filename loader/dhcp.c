@@ -32,11 +32,16 @@ struct dpaths {
 };
 
 /* What a rollback needs to take a start or restart back. */
+/*
+ * The journal frees it with free() alone, so the replaced config lives in
+ * the same allocation (buf).
+ */
 struct dhcp_undo {
 	struct dpaths p;
 	char net[XV_NAME_LEN];
-	char *old_conf;		/* the replaced config, NULL if none */
+	char *old_conf;		/* the replaced config (in buf), NULL if none */
 	bool old_alive;		/* and its daemon ran */
+	char buf[];
 };
 
 int xv_dhcp_run_dir(const char *pin_dir, char *buf, size_t size)
@@ -312,15 +317,14 @@ static void dhcp_undo(void *arg)
 		pr_warn("%s: cannot restore %s\n", u->net, u->p.conf);
 	else if (u->old_alive && start_daemon(&u->p, u->net))
 		pr_warn("%s: the previous dnsmasq did not come back\n", u->net);
-	free(u->old_conf);
 	u->old_conf = NULL;
 }
 
 static int apply_net(struct xv_journal *j, const char *pin_dir,
 		     const struct xv_netcfg *n)
 {
-	struct dhcp_undo *u = calloc(1, sizeof(*u));
-	char *text = NULL;
+	struct dhcp_undo *u = calloc(1, sizeof(*u)), *grown;
+	char *text = NULL, *old;
 	int err;
 
 	if (!u)
@@ -334,7 +338,18 @@ static int apply_net(struct xv_journal *j, const char *pin_dir,
 		err = -ENOMEM;
 		goto out;
 	}
-	u->old_conf = read_text(u->p.conf);
+	old = read_text(u->p.conf);
+	if (old) {
+		grown = realloc(u, sizeof(*u) + strlen(old) + 1);
+		if (!grown) {
+			free(old);
+			err = -ENOMEM;
+			goto out;
+		}
+		u = grown;
+		u->old_conf = strcpy(u->buf, old);
+		free(old);
+	}
 	u->old_alive = daemon_pid(&u->p) != 0;
 	if (u->old_conf && u->old_alive && !strcmp(u->old_conf, text)) {
 		pr_debug("%s: dnsmasq unchanged\n", n->name);
@@ -364,7 +379,6 @@ static int apply_net(struct xv_journal *j, const char *pin_dir,
 	return xv_journal_call(j, dhcp_undo, u);
 out:
 	free(text);
-	free(u->old_conf);
 	free(u);
 	return err;
 }
@@ -536,7 +550,8 @@ int xv_dhcp_leases(const char *pin_dir, const char *net,
 		*n = 0;
 		return err;
 	}
-	qsort(all, *n, sizeof(*all), cmp_lease);
+	if (*n)
+		qsort(all, *n, sizeof(*all), cmp_lease);
 	*out = all;
 	return 0;
 }
