@@ -40,13 +40,19 @@ SKEL       := $(BUILD)/xvnet.skel.h
 TEST_TOOLS := $(BUILD)/tests/unit_test $(BUILD)/tests/config_test \
 	$(BUILD)/tests/nl_test $(BUILD)/tests/tapio
 
+# The benchmark's tools: the XDP live-frames generator, the per-packet cost
+# under BPF_PROG_TEST_RUN (the xvnet skeleton, unpinned), the session filler
+# (built by all: tests/ns/bench_smoke.sh runs them).
+BENCH_TOOLS := $(BUILD)/bench/xdpgen $(BUILD)/bench/cost $(BUILD)/bench/natfill \
+	$(BUILD)/bench/sink.bpf.o $(BUILD)/bench/bare.bpf.o
+
 DEPS := clang llvm libbpf-dev bpftool libinih-dev libmnl-dev libelf-dev \
 	zlib1g-dev pkg-config make gcc iproute2 iputils-ping iperf3 netsniff-ng \
 	ethtool tcpdump curl python3 jq bc nftables busybox procps kmod util-linux \
 	iputils-tracepath dnsmasq-base gnuplot-nox sockperf qemu-system-x86 cpio
 
 .PHONY: all clean install deps test demo unit bench
-all: $(BUILD)/xvnet $(TEST_TOOLS)
+all: $(BUILD)/xvnet $(TEST_TOOLS) $(BENCH_TOOLS)
 
 $(BPF_OBJ): bpf/xvnet.bpf.c
 	$(call msg,BPF,$@)
@@ -120,11 +126,6 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c
 $(BUILD)/bench/gen.skel.h: $(BUILD)/bench/gen.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name gen > $@.tmp && mv $@.tmp $@
-
-# The benchmark's tools: the XDP live-frames generator, the per-packet cost
-# under BPF_PROG_TEST_RUN (the xvnet skeleton, unpinned), the session filler.
-BENCH_TOOLS := $(BUILD)/bench/xdpgen $(BUILD)/bench/cost $(BUILD)/bench/natfill \
-	$(BUILD)/bench/sink.bpf.o $(BUILD)/bench/bare.bpf.o
 
 $(BUILD)/bench/xdpgen: bench/xdpgen.c $(BUILD)/bench/gen.skel.h
 	$(call msg,CC,$@)

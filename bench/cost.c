@@ -31,7 +31,10 @@
  * are the cost of that decision.
  *
  * Output, one line a measurement: CASE KIND NS VERDICT
- * (KIND: xdp, tc, bare-xdp, bare-tc). Usage: cost [REPEAT] (default 200000).
+ * (KIND: xdp, tc, bare-xdp, bare-tc).
+ *
+ * Usage: cost [REPEAT [CASE]]   (REPEAT default 200000; CASE: only that
+ * one, e.g. to profile it with perf)
  */
 #include <errno.h>
 #include <sched.h>
@@ -71,6 +74,7 @@ static struct bpf_object *bare;
 static int prog[4];		/* xdp, tc, bare-xdp, bare-tc */
 static const char *const kind_name[4] = { "xdp", "tc", "bare-xdp", "bare-tc" };
 static unsigned long repeat = 200000;
+static const char *only;
 
 static void die(const char *fmt, ...)
 {
@@ -397,6 +401,8 @@ static void measure(const char *what, int in, struct frame f,
 	int kind, verdict;
 	double ns;
 
+	if (only && strcmp(only, what))
+		return;
 	for (kind = 0; kind < 4; kind++) {
 		struct frame g = f;
 
@@ -421,7 +427,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		repeat = strtoul(argv[1], NULL, 0);
-	calls = repeat / 8 < 30000 ? repeat / 8 : 30000;	/* one a syscall */
+	if (argc > 2)
+		only = argv[2];
+	/* One a syscall: fewer, and at most 30000 (the source ports of
+	 * nat-new), unless one case is profiled. */
+	calls = repeat / 8 < 30000 || only ? repeat / 8 : 30000;
 	if (!calls)
 		calls = 1;
 	setup();

@@ -1,78 +1,58 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# NAT benchmark: xvnet NAT (attach=xdp, attach=tc) against the Linux way, a
-# bridge with the gateway address plus routing and nftables masquerade, on
-# the same veth topology, rounds interleaved, medians and ratios.
+# NAT: xvnet NAT (attach=xdp, attach=tc) against the Linux way, a bridge
+# with the gateway address plus routing and nftables masquerade, and bare
+# redirect programs (no translation: the ceilings), on one veth topology,
+# rounds interleaved. Then the scale rounds: the packet rate with 1, 10k,
+# 100k and 1M live sessions in the tables.
 #
-#   [gen = the VM]  g0 ==veth== vmp [host] up0 ==veth== s0 [sink = outside]
-#   192.168.100.10       gateway .1    203.0.113.2          203.0.113.1
+#   [gen = the VM]  g0 ==veth== vmp [host] up0 ==veth== s0  [sink = outside]
+#   192.168.100.10       gateway .1    203.0.113.2           203.0.113.1
 #
-# trafgen sends 60-byte UDP from the VM to the outside through its gateway
-# (one flow); the sink counts what arrives (translated) and drops it at tc
-# ingress. TCP: one iperf3 stream VM -> outside, every offload at its default.
+# The generator sends 60-byte UDP from the VM to the outside through its
+# gateway, one flow or 10 000 (source ports 10000-19999, round robin); the
+# sink counts what arrives (translated) and drops it. TCP (iperf3, 1 and 4
+# streams) and latency (sockperf ping-pong) run VM -> outside, offloads at
+# their defaults.
 #
-# Usage: bench/nat.sh [ROUNDS] [SECONDS]     (defaults 5 rounds of 3 s)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-. bench/lib.sh
-ROUNDS=${1:-5}
-SECS=${2:-3}
-XV=$PWD/build/xvnet
-P=xvn$$
-GEN=${P}g HOST=${P}h SINK=${P}s SINK_IP=203.0.113.1
-PIN=/sys/fs/bpf/${P}
-OUT=build/bench
-mkdir -p "$OUT"
-TMP=$(mktemp -d)
+# Usage: bench/nat.sh     (BENCH_ROUNDS, BENCH_SECS: see bench/lib.sh;
+#                          NAT_SCALE="1 10000 100000 1000000" session counts,
+#                          empty for none)
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	"$XV" -q -n "$HOST" -c "$TMP/xv.conf" down >/dev/null 2>&1 || true
-	for ns in "$GEN" "$HOST" "$SINK"; do ip netns del "$ns" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for ns in "$GEN" "$HOST" "$SINK"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$HOST" link add vmp type veth peer name g0 netns "$GEN"
-ip -n "$HOST" link add up0 type veth peer name s0 netns "$SINK"
-ip -n "$HOST" link set vmp up
-ip -n "$HOST" link set up0 up
+GEN=${P}g HOST=${P}h SINK=${P}s
+GEN_IF=g0 SINK_IF=s0 VM_IP=192.168.100.10 OUT_IP=203.0.113.1
+ns_new "$GEN" "$HOST" "$SINK"
+veth2 "$HOST" vmp "$GEN" g0
+veth2 "$HOST" up0 "$SINK" s0
 ip -n "$HOST" addr add 203.0.113.2/24 dev up0
-ip netns exec "$HOST" sysctl -qw net.ipv4.ip_local_port_range="32768 39999"
-ip -n "$GEN" link set g0 up
-ip -n "$GEN" addr add 192.168.100.10/24 dev g0
+ip netns exec "$HOST" sysctl -qw net.ipv4.ip_local_port_range="60000 65000"
+ip -n "$GEN" addr add $VM_IP/24 dev g0
 ip -n "$GEN" route add default via 192.168.100.1
-ip -n "$SINK" link set s0 up
-ip -n "$SINK" addr add 203.0.113.1/24 dev s0
-ip netns exec "$SINK" ethtool -K s0 gro on >/dev/null
-ip netns exec "$GEN" ethtool -K g0 gro on >/dev/null
-SINK_MAC=$(ip -n "$SINK" -j link show s0 | jq -r '.[0].address')
-GEN_MAC=$(ip -n "$GEN" -j link show g0 | jq -r '.[0].address')
+ip -n "$SINK" addr add $OUT_IP/24 dev s0
+ip -n "$SINK" route add 192.168.100.0/24 via 203.0.113.2	# bare: replies
 # The sink drops everything during a round, ARP included: resolve it for good.
-ip -n "$HOST" neigh replace 203.0.113.1 lladdr "$SINK_MAC" dev up0 nud permanent
+ip -n "$HOST" neigh replace $OUT_IP lladdr "$(mac_of "$SINK" s0)" dev up0 nud permanent
+GEN_SMAC=$(mac_of "$GEN" g0) GEN_SADDR=$VM_IP GEN_DADDR=$OUT_IP
+CONF=$TMP/xv.conf
 
-cat > "$TMP/xv.conf.in" <<EOC
-[global]
-attach = ATTACH
-pin_dir = $PIN
-[network nat0]
-mode = nat
-subnet = 192.168.100.0/24
-gateway = 192.168.100.1
-uplink = up0
-ports = vmp
-nat_ports = 40000-49999
-EOC
-
-frame() {	# the frame trafgen sends: to the gateway's MAC
-	cat > "$TMP/frame.cfg" <<EOC
-{ eth(da=$1, sa=$GEN_MAC), ipv4(saddr=192.168.100.10, daddr=203.0.113.1, ttl=64), udp(sp=4000, dp=9), fill(0x00, 18) }
-EOC
+xv_conf() {
+	cat >"$CONF" <<-EOC
+	[global]
+	attach = $1
+	pin_dir = $PIN
+	[network nat0]
+	mode = nat
+	subnet = 192.168.100.0/24
+	gateway = 192.168.100.1
+	uplink = up0
+	ports = vmp
+	nat_ports = 20000-59999
+	EOC
 }
 
-setup() {	# $1: xdp | tc | linux
-	local gw_mac
+setup() {
 	case $1 in
 	linux)
 		ip -n "$HOST" link add br0 type bridge
@@ -88,18 +68,18 @@ setup() {	# $1: xdp | tc | linux
 			}
 		}
 		EON
-		gw_mac=$(ip -n "$HOST" -j link show br0 | jq -r '.[0].address') ;;
+		GEN_DMAC=$(mac_of "$HOST" br0) ;;
+	bare-*)
+		bare_up "$HOST" vmp up0 "${1#bare-}"
+		GEN_DMAC=$(mac_of "$HOST" vmp)
+		return ;;
 	*)
-		sed "s/ATTACH/$1/" "$TMP/xv.conf.in" > "$TMP/xv.conf"
-		"$XV" -q -n "$HOST" -c "$TMP/xv.conf" up
-		gw_mac=$(ip -n "$HOST" -j link show xv-nat0 | jq -r '.[0].address') ;;
+		xv_conf "$1"
+		xv_up "$HOST" "$CONF"
+		GEN_DMAC=$(mac_of "$HOST" xv-nat0) ;;
 	esac
-	frame "$gw_mac"
 	ip -n "$GEN" neigh flush dev g0
-	for _ in $(seq 1 50); do
-		ip netns exec "$GEN" ping -c1 -W1 203.0.113.1 >/dev/null 2>&1 && break
-		sleep 0.2
-	done
+	wait_path "$GEN" $OUT_IP
 }
 
 teardown() {
@@ -107,18 +87,58 @@ teardown() {
 	linux)
 		ip netns exec "$HOST" nft delete table ip xvbench
 		ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=0
+		ip netns exec "$HOST" conntrack -F >/dev/null 2>&1 || true
 		ip -n "$HOST" link del br0 ;;
-	*) "$XV" -q -n "$HOST" -c "$TMP/xv.conf" down ;;
+	bare-*) bare_down "$HOST" vmp "${1#bare-}" ;;
+	*) xv_down "$HOST" "$CONF" ;;
 	esac
 }
 
-KINDS="xdp tc linux"
-BASE=linux
-kind_name() {
-	case $1 in
-	linux) echo "bridge + nftables masquerade" ;;
-	*) echo "xvnet NAT, attach=$1" ;;
-	esac
-}
-run_rounds
-print_table "$OUT/nat.md" "60-byte UDP (one flow) from trafgen -P 2 in the VM to the outside, counted at the sink; TCP: iperf3 VM -> outside, one stream, offloads at defaults."
+xv_conf auto
+xv_up "$HOST" "$CONF"
+record nat auto auto attach-vm-port "$(xv_attach_of "$HOST" "$CONF" vmp)"
+record nat auto auto attach-uplink "$(xv_attach_of "$HOST" "$CONF" up0)"
+xv_down "$HOST" "$CONF"
+
+KINDS=${NAT_KINDS:-"xdp tc linux bare-xdp bare-tc"}
+for r in $(seq 1 "$ROUNDS"); do
+	for k in $KINDS; do
+		log "nat round $r: $k"
+		setup "$k"
+		record nat pps-1flow "$k" pps "$(pps 1)"
+		record nat pps-10kflows "$k" pps "$(pps 10000)"
+		if [[ $k != bare-* ]]; then
+			record nat tcp-1 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 1)"
+			record nat tcp-4 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 4)"
+			read -r p50 p99 < <(latency "$GEN" "$SINK" $OUT_IP)
+			record nat latency "$k" p50-us "$p50"
+			record nat latency "$k" p99-us "$p99"
+		fi
+		teardown "$k"
+	done
+done
+
+# Scale: the same one-flow stream with N sessions live in the tables (the
+# others idle, written by bench/natfill.c into the pinned maps), the table
+# grown step by step within each round. What the maps actually hold after
+# each step is recorded too: an LRU map keeps at most max_entries.
+SCALE=${NAT_SCALE-"1 10000 100000 1000000"}
+if [ -n "$SCALE" ]; then
+	for r in $(seq 1 "$ROUNDS"); do
+		for k in xdp tc; do
+			log "nat scale round $r: $k"
+			setup "$k"
+			have=1		# the stream's own session
+			for n in $SCALE; do
+				if [ "$n" -gt "$have" ]; then
+					read -r flows maps _ < <(build/bench/natfill "$PIN" 1 $((have - 1)) $((n - 1)))
+					have=$n
+					[ "$r" = 1 ] && record scale "sessions-$n" "$k" held-flows "$((flows))" &&
+						record scale "sessions-$n" "$k" held-mappings "$maps"
+				fi
+				record scale "sessions-$n" "$k" pps "$(pps 1)"
+			done
+			teardown "$k"
+		done
+	done
+fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole benchmark (make bench): per-packet cost under BPF_PROG_TEST_RUN,
+# L2 forwarding, NAT (and its scale with live sessions), memory and up/down
+# time; then bench/report.py writes build/bench/results.{md,json} and
+# pps.png and prints the tables. Each part builds its own namespaces, and
+# each has a time limit, so that the run always ends.
+#
+# Environment: BENCH_ROUNDS, BENCH_SECS, BENCH_GEN, BENCH_OUT (bench/lib.sh), and
+# BENCH_PARTS (default "cost l2 nat scale").
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${BENCH_OUT:-build/bench}
+export BENCH_OUT=$OUT
+ROUNDS=${BENCH_ROUNDS:-5}
+mkdir -p "$OUT"
+rm -f "$OUT/raw.tsv"
+rc=0
+for part in ${BENCH_PARTS:-cost l2 nat scale}; do
+	echo "== $part ($(date +%T))" >&2
+	case $part in
+	cost)
+		for r in $(seq 1 "$ROUNDS"); do
+			timeout 60 build/bench/cost "${BENCH_COST_REPEAT:-200000}" |
+				awk '{printf "cost\t%s\t%s\tns\t%s\n", $1, $2, $3}' >>"$OUT/raw.tsv" || rc=1
+		done ;;
+	l2|nat|scale)
+		timeout -s INT 400 "bench/$part.sh" || { echo "bench/$part.sh failed" >&2; rc=1; } ;;
+	esac
+done
+bench/report.py "$OUT" || rc=1
+exit $rc
