@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "config.h"
 #include "dhcp.h"
+#include "lock.h"
 #include "log.h"
 #include "state.h"
 
@@ -52,7 +53,7 @@ int xv_cmd_down(struct xv_opts *o)
 	struct xv_config cfg;
 	struct xv_state st;
 	struct stat sb;
-	int n = 0, err;
+	int n = 0, err, lock;
 
 	if (xv_config_load(o->config, &cfg))
 		return -XV_EUSAGE;
@@ -61,11 +62,17 @@ int xv_cmd_down(struct xv_opts *o)
 		xv_config_free(&cfg);
 		return 0;
 	}
+	lock = xv_lock_take(cfg.pin_dir);
+	if (lock < 0) {
+		xv_config_free(&cfg);
+		return lock;
+	}
 	err = xv_state_open(cfg.pin_dir, &st);
 	if (!err) {
 		err = xv_state_check_netns(&st);
 		if (err) {
 			xv_state_close(&st);
+			xv_lock_release(lock, cfg.pin_dir, false);
 			xv_config_free(&cfg);
 			return err;
 		}
@@ -82,6 +89,7 @@ int xv_cmd_down(struct xv_opts *o)
 		xv_dhcp_stop_all(cfg.pin_dir);
 	}
 	err = remove_pins(cfg.pin_dir);
+	xv_lock_release(lock, cfg.pin_dir, true);
 	if (!err)
 		pr_info("xvnet down: %d port(s) detached\n", n);
 	xv_config_free(&cfg);

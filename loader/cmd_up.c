@@ -35,6 +35,7 @@
 #include "dhcp.h"
 #include "guard.h"
 #include "journal.h"
+#include "lock.h"
 #include "log.h"
 #include "nl.h"
 #include "plan.h"
@@ -845,7 +846,7 @@ fail_fresh:
 static int up_or_reload(struct xv_opts *o, bool reload)
 {
 	struct up_ctx c = {};
-	int err;
+	int err, lock;
 
 	c.st.port_fd = -1;
 	err = xv_config_load(o->config, &c.cfg);
@@ -868,7 +869,14 @@ static int up_or_reload(struct xv_opts *o, bool reload)
 	err = xv_bpffs_prepare(c.cfg.pin_dir);
 	if (err)
 		goto out;
+	lock = xv_lock_take(c.cfg.pin_dir);
+	if (lock < 0) {
+		err = lock;
+		goto out;
+	}
 	err = apply(&c);
+	/* A failed first up leaves nothing, its run directory included. */
+	xv_lock_release(lock, c.cfg.pin_dir, err && c.fresh);
 	if (!err)
 		pr_info("xvnet %s: %d network(s), %d port(s)\n",
 			reload ? "reloaded" : "up", c.cfg.nnets, c.plan.nports);
