@@ -158,10 +158,11 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE \
 FUZZ_TOOLS  := $(BUILD)/tests/config_fuzz $(BUILD)/tests/packet_fuzz
 FUZZ_HDRS   := $(wildcard tests/fuzz/*.h) $(wildcard loader/*.h) include/xvnet.h
 PF_SRC      := tests/fuzz/packet_fuzz.c tests/fuzz/pf_topo.c tests/fuzz/pf_gen.c \
-	tests/fuzz/pf_check.c tests/fuzz/pf_nl.c loader/nl.c loader/log.c
+	tests/fuzz/pf_check.c tests/fuzz/pf_nl.c tests/fuzz/pf_regress.c \
+	loader/nl.c loader/log.c
 
 .PHONY: fuzz san
-all: $(FUZZ_TOOLS)
+all: $(FUZZ_TOOLS) san
 
 # libFuzzer + ASan + UBSan around the parser; its log goes to a buffer.
 $(BUILD)/tests/config_fuzz: tests/fuzz/config_fuzz.c tests/fuzz/config_check.c \

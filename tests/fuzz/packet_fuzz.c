@@ -14,7 +14,8 @@
  *
  * -n: frames to try (default 100000); -s: the PRNG seed (default 1: the
  * same frames every time; each violation prints the seed and frame
- * number); -t: stop early after SECONDS. Prints the counts (frames, runs,
+ * number); -t: stop early after SECONDS. The regression frames of
+ * pf_regress.c run first, every time. Prints the counts (frames, runs,
  * verdicts per program, outputs checked, violations, each with a hex dump)
  * and a last line "PASS packet-fuzz: ..." or "FAIL packet-fuzz: ...";
  * exits 1 on a violation or a failed setup.
@@ -98,7 +99,7 @@ static int run_one(const struct pf_case *c, enum pf_hook hook,
 	return 0;
 }
 
-static void try_case(const struct pf_case *c, __u64 frame_no, __u64 seed)
+static void try_case(const struct pf_case *c, const char *label)
 {
 	static const enum pf_hook in_hooks[] = { HOOK_XDP, HOOK_TC_IN };
 	static const enum pf_hook eg_hooks[] = { HOOK_TC_EGRESS };
@@ -120,10 +121,8 @@ static void try_case(const struct pf_case *c, __u64 frame_no, __u64 seed)
 		if (err) {
 			hc->errors++;
 			pf_stats.violations++;
-			printf("  VIOLATION test-run-error: frame %llu of seed %llu on %u: %s\n",
-			       (unsigned long long)frame_no,
-			       (unsigned long long)seed, c->ifindex,
-			       strerror(-err));
+			printf("  VIOLATION test-run-error: %s on %u: %s\n",
+			       label, c->ifindex, strerror(-err));
 			continue;
 		}
 		hc->verdict[hooks[i] == HOOK_XDP ? (ret & 7) : tc_slot(ret)]++;
@@ -133,9 +132,7 @@ static void try_case(const struct pf_case *c, __u64 frame_no, __u64 seed)
 
 			pf_check(c, &r);
 			if (pf_stats.violations != before && before < 20)
-				printf("    (frame %llu of seed %llu)\n",
-				       (unsigned long long)frame_no,
-				       (unsigned long long)seed);
+				printf("    (%s)\n", label);
 		}
 	}
 }
@@ -179,6 +176,8 @@ int main(int argc, char **argv)
 	unsigned long long frames = 100000, seed = 1, reset = 1000, i;
 	unsigned long long mutated = 0;
 	double t0, limit = 0;
+	const char *what;
+	char label[64];
 	struct pf_case c;
 	int opt, err;
 
@@ -211,8 +210,20 @@ int main(int argc, char **argv)
 	prog_fd[HOOK_XDP] = bpf_program__fd(skel->progs.xv_xdp_port);
 	prog_fd[HOOK_TC_IN] = bpf_program__fd(skel->progs.xv_tc_ingress);
 	prog_fd[HOOK_TC_EGRESS] = bpf_program__fd(skel->progs.xv_tc_egress);
-	pf_rng_state = seed;
 	t0 = now_s();
+	for (i = 0; (what = pf_regress(&c, i)); i++) {
+		__u64 before = pf_stats.violations;
+
+		snprintf(label, sizeof(label), "regression frame %llu", i);
+		try_case(&c, label);
+		printf("  %s (%s): %s\n", label, what,
+		       pf_stats.violations == before ? "ok" : "VIOLATION");
+	}
+	if ((err = pf_topo_reset(skel))) {
+		printf("FAIL packet-fuzz: map reset: %s\n", strerror(-err));
+		return 1;
+	}
+	pf_rng_state = seed;
 	for (i = 0; i < frames; i++) {
 		if (reset && i && i % reset == 0 && (err = pf_topo_reset(skel))) {
 			printf("FAIL packet-fuzz: map reset: %s\n", strerror(-err));
@@ -222,7 +233,8 @@ int main(int argc, char **argv)
 			break;
 		pf_gen(&c);
 		mutated += c.mutated;
-		try_case(&c, i, seed);
+		snprintf(label, sizeof(label), "frame %llu of seed %llu", i, seed);
+		try_case(&c, label);
 	}
 	print_counts(i, mutated, now_s() - t0, seed);
 	xvnet_traced__destroy(skel);

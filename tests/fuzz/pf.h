@@ -147,6 +147,8 @@ struct pf_case {
 };
 
 void pf_gen(struct pf_case *c);
+/* Regression frame i (pf_regress.c) into c; what it is, NULL past the end. */
+const char *pf_regress(struct pf_case *c, size_t i);
 
 /* ---- checksums (pf_check.c) ----------------------------------------------- */
 
