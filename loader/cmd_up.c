@@ -39,6 +39,7 @@
 #include "log.h"
 #include "nl.h"
 #include "plan.h"
+#include "port.h"
 #include "state.h"
 
 struct up_ctx {
@@ -384,23 +385,6 @@ static void remove_stale_subnets(struct up_ctx *c)
 		bpf_map_delete_elem(fd, &doomed[ndoomed]);
 }
 
-static __u32 port_role(const struct xv_plan_port *p)
-{
-	__u32 flags = 0;
-
-	if (p->uplink)
-		flags |= XV_PORT_UPLINK;
-	if (p->nat_uplink)
-		flags |= XV_PORT_NAT_UPLINK;
-	if (p->adapter)
-		flags |= XV_PORT_ADAPTER;
-	if (!flags)
-		flags = XV_PORT_VM;
-	if (!p->link.physical)
-		flags |= XV_PORT_CSUM_VERIFY;
-	return flags;
-}
-
 /* The host adapter's peer is ours to delete if we made it (now or before). */
 static bool own_link(const struct up_ctx *c, const struct xv_plan_port *pp,
 		     const struct xv_port *old)
@@ -416,107 +400,21 @@ static bool own_link(const struct up_ctx *c, const struct xv_plan_port *pp,
 	return a->created || !old || (old->flags & XV_PORT_OWN_LINK);
 }
 
-static int set_port(struct up_ctx *c, __u32 ifindex, const struct xv_port *val)
-{
-	struct bpf_devmap_val tx = { .ifindex = ifindex };
-	int err;
-
-	err = xv_journal_map_update(c->j, c->st.port_fd, &ifindex,
-				    sizeof(ifindex), val, sizeof(*val));
-	if (err || !(val->flags & XV_PORT_XDP_TARGET))
-		return err;
-	return xv_journal_map_update(c->j, c->st.tx_fd, &ifindex,
-				     sizeof(ifindex), &tx, sizeof(tx));
-}
-
-/* Attach one port; p->flags gains the ATT_* bits of what was done. */
 static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 {
 	const struct xv_port *old = old_port(c, pp->link.ifindex);
-	bool bridge_uplink = pp->uplink &&
-		c->cfg.nets[pp->net_index].mode == XV_MODE_BRIDGE;
-	__u32 ifindex = pp->link.ifindex;
-	struct xv_port val = {};
-	enum xv_xdp_mode mode = XV_XDP_NONE;
-	bool created = false;
-	int err;
+	const struct xv_plan_adapter *a = adapter_of(c, pp->net_index);
+	struct xv_port_attach pa = {
+		.j = c->j, .st = &c->st, .cfg = &c->cfg,
+		.net = pp->net_index >= 0 ? c->net_id[pp->net_index] : 0,
+		.prog_xdp = bpf_program__fd(c->skel->progs.xv_xdp_port),
+		.prog_tc_in = bpf_program__fd(c->skel->progs.xv_tc_ingress),
+		.prog_tc_out = bpf_program__fd(c->skel->progs.xv_tc_egress),
+		.own_link = own_link(c, pp, old),
+		.peer_napi = pp->adapter && a && a->gro,
+	};
 
-	val.net = pp->net_index >= 0 ? c->net_id[pp->net_index] : 0;
-	val.flags = port_role(pp);
-	val.addr = pp->nat_uplink ? pp->addr : 0;
-	if (val.flags & XV_PORT_VM)
-		xv_guard_port(&c->cfg.nets[pp->net_index], pp->link.name, &val);
-	/* What we did earlier and still own stays ours to undo on down. */
-	if (old)
-		val.flags |= old->flags & XV_PORT_OWN_CLSACT;
-	if (old && bridge_uplink)
-		val.flags |= old->flags & XV_PORT_SET_PROMISC;
-	if (own_link(c, pp, old))
-		val.flags |= XV_PORT_OWN_LINK;
-	snprintf(val.name, sizeof(val.name), "%s", pp->link.name);
-	err = set_port(c, ifindex, &val);
-	if (err)
-		return err;
-
-	err = xv_journal_tc(c->j, ifindex, BPF_TC_INGRESS,
-			    bpf_program__fd(c->skel->progs.xv_tc_ingress),
-			    &created);
-	if (err) {
-		pr_warn("%s: cannot attach the tc ingress program: %s\n",
-			pp->link.name, strerror(-err));
-		return err;
-	}
-	val.flags |= XV_PORT_ATT_TC_IN | (created ? XV_PORT_OWN_CLSACT : 0);
-
-	/*
-	 * Egress: a bridged uplink hands the host's frames to the VMs; a nat
-	 * uplink translates what the host itself routes out from inside.
-	 */
-	if (bridge_uplink || pp->nat_uplink) {
-		err = xv_journal_tc(c->j, ifindex, BPF_TC_EGRESS,
-				    bpf_program__fd(c->skel->progs.xv_tc_egress),
-				    &created);
-		if (err) {
-			pr_warn("%s: cannot attach the tc egress program: %s\n",
-				pp->link.name, strerror(-err));
-			return err;
-		}
-		val.flags |= XV_PORT_ATT_TC_OUT | (created ? XV_PORT_OWN_CLSACT : 0);
-	}
-	if (bridge_uplink) {
-		if (!(pp->link.flags & IFF_PROMISC)) {
-			err = xv_journal_promisc(c->j, ifindex, true);
-			if (err) {
-				pr_warn("%s: cannot turn on promiscuous mode: %s\n",
-					pp->link.name, strerror(-err));
-				return err;
-			}
-			val.flags |= XV_PORT_SET_PROMISC;
-		}
-	}
-
-	if (pp->xdp) {
-		err = xv_journal_xdp(c->j, ifindex, pp->link.name,
-				     bpf_program__fd(c->skel->progs.xv_xdp_port),
-				     pp->xdp_generic_ok, &mode);
-		if (err && mode == XV_XDP_NONE && pp->xdp_fallback_tc) {
-			pr_info("%s: native XDP not available, using tc only\n",
-				pp->link.name);
-		} else if (err) {
-			return err;
-		} else {
-			val.flags |= XV_PORT_ATT_XDP |
-				     (mode == XV_XDP_GENERIC ? XV_PORT_ATT_XDP_SKB : 0);
-		}
-	}
-	/*
-	 * XDP may redirect into a tap always, into other ports running native
-	 * XDP; into the host adapter's peer only if its other end has NAPI.
-	 */
-	if (pp->tun || (mode == XV_XDP_NATIVE &&
-			(!pp->adapter || adapter_of(c, pp->net_index)->gro)))
-		val.flags |= XV_PORT_XDP_TARGET;
-	return set_port(c, ifindex, &val);
+	return xv_port_attach(&pa, pp, old);
 }
 
 /* The two static entries of forward f of network n. */

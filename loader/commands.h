@@ -13,5 +13,7 @@ int xv_cmd_status(struct xv_opts *o);
 int xv_cmd_fdb(struct xv_opts *o);
 int xv_cmd_nat(struct xv_opts *o);
 int xv_cmd_leases(struct xv_opts *o);
+int xv_cmd_port(struct xv_opts *o);
+int xv_cmd_watch(struct xv_opts *o);
 
 #endif

@@ -23,12 +23,6 @@ struct xv_command {
 	const char *help;
 };
 
-static int not_yet(struct xv_opts *o)
-{
-	pr_warn("this command is not implemented yet\n");
-	return -XV_EUSAGE;
-}
-
 static const struct xv_command commands[] = {
 	{ "up", xv_cmd_up, "up [-c FILE]",
 	  "validate, load, attach and pin (idempotent, all or nothing)" },
@@ -45,10 +39,10 @@ static const struct xv_command commands[] = {
 	  "NAT flows, port forwards and port-pool use" },
 	{ "leases", xv_cmd_leases, "leases [NETWORK] [--json]",
 	  "DHCP leases of the networks that have dhcp" },
-	{ "port", not_yet, "port add NETWORK IFNAME | port del IFNAME",
-	  "add or remove a port at run time (not yet)" },
-	{ "watch", not_yet, "watch [-c FILE]",
-	  "attach matching interfaces as they appear (not yet)" },
+	{ "port", xv_cmd_port, "port add NETWORK IFNAME | port del IFNAME",
+	  "add or remove a VM port at run time (until down or reload)" },
+	{ "watch", xv_cmd_watch, "watch [-c FILE]",
+	  "stay running: attach matching interfaces as they appear" },
 };
 
 static void usage(FILE *f)

@@ -336,6 +336,80 @@ static int link_one_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* ---- link events ---- */
+
+struct xv_link_monitor {
+	struct mnl_socket *nl;
+	void (*fn)(int type, const struct xv_link *l, void *arg);
+	void *arg;
+};
+
+struct xv_link_monitor *xv_link_monitor_open(void)
+{
+	struct xv_link_monitor *m = calloc(1, sizeof(*m));
+	int size = 4 << 20;
+
+	if (!m)
+		return NULL;
+	m->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!m->nl || mnl_socket_bind(m->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		if (m->nl)
+			mnl_socket_close(m->nl);
+		free(m);
+		errno = err;
+		return NULL;
+	}
+	/* A burst of new taps must not overflow us (ENOBUFS: resync). */
+	setsockopt(mnl_socket_get_fd(m->nl), SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		   sizeof(size));
+	return m;
+}
+
+int xv_link_monitor_fd(const struct xv_link_monitor *m)
+{
+	return mnl_socket_get_fd(m->nl);
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct xv_link_monitor *m = data;
+	struct xv_link l = {};
+
+	if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
+	    !link_parse(nlh, &l))
+		m->fn(nlh->nlmsg_type, &l, m->arg);
+	return MNL_CB_OK;
+}
+
+int xv_link_monitor_read(struct xv_link_monitor *m,
+			 void (*fn)(int type, const struct xv_link *l,
+				    void *arg),
+			 void *arg)
+{
+	char buf[NL_RECV_SIZE];
+	ssize_t len;
+
+	m->fn = fn;
+	m->arg = arg;
+	for (;;) {
+		len = mnl_socket_recvfrom(m->nl, buf, sizeof(buf));
+		if (len < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (mnl_cb_run(buf, len, 0, 0, monitor_cb, m) < 0)
+			return -errno;
+	}
+}
+
+void xv_link_monitor_close(struct xv_link_monitor *m)
+{
+	if (!m)
+		return;
+	mnl_socket_close(m->nl);
+	free(m);
+}
+
 /* RTM_GETLINK by index or, if @name is set, by name. */
 static int link_get(int ifindex, const char *name, struct xv_link *out)
 {

@@ -36,6 +36,19 @@ int xv_link_by_name(const char *name, struct xv_link *out);
 int xv_link_by_index(int ifindex, struct xv_link *out);
 /* All links of the current network namespace; caller frees *out. */
 int xv_link_list(struct xv_link **out, int *n);
+/*
+ * Link events (RTM_NEWLINK, RTM_DELLINK) of the current namespace, for
+ * watch: poll the fd, then read calls fn for each event queued. A read
+ * that returns -ENOBUFS lost events: list the links again.
+ */
+struct xv_link_monitor;
+struct xv_link_monitor *xv_link_monitor_open(void);
+int xv_link_monitor_fd(const struct xv_link_monitor *m);
+int xv_link_monitor_read(struct xv_link_monitor *m,
+			 void (*fn)(int type, const struct xv_link *l,
+				    void *arg),
+			 void *arg);
+void xv_link_monitor_close(struct xv_link_monitor *m);
 /* Set or clear IFF_PROMISC, the user-visible flag (`ip link set promisc`). */
 int xv_link_set_promisc(int ifindex, bool on);
 /* Set or clear IFF_UP (like `ip link set up/down`). */

@@ -343,6 +343,15 @@ const struct xv_plan_port *xv_plan_uplink(const struct xv_plan *plan, int n)
 	return &plan->ports[plan->uplink_of[n]];
 }
 
+int xv_plan_single(const struct xv_config *cfg, int n,
+		   const struct xv_link *link, struct xv_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	for (int i = 0; i < XV_MAX_NETS; i++)
+		plan->uplink_of[i] = -1;
+	return plan_add(cfg, plan, link, n, R_PORT, cfg->nets[n].ports_line);
+}
+
 int xv_plan_add_adapter(const struct xv_config *cfg, struct xv_plan *plan,
 			int n, const struct xv_link *peer)
 {

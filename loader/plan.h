@@ -47,6 +47,9 @@ struct xv_plan {
 };
 
 int xv_plan_build(const struct xv_config *cfg, struct xv_plan *plan);
+/* A plan of one VM port, link in network n (port add, watch). */
+int xv_plan_single(const struct xv_config *cfg, int n,
+		   const struct xv_link *link, struct xv_plan *plan);
 void xv_plan_free(struct xv_plan *plan);
 /* The uplink of network n (ports entry), NULL if it has none. */
 const struct xv_plan_port *xv_plan_uplink(const struct xv_plan *plan, int n);

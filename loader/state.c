@@ -201,7 +201,7 @@ void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)
  * Collect the keys of a hash map that match, then delete them: deleting
  * while walking would restart the walk.
  */
-static void purge_map(int fd, size_t ksz, size_t vsz, int max,
+void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
 		      bool (*doomed)(const void *key, const void *val,
 				     const void *arg),
 		      const void *arg)
@@ -265,15 +265,15 @@ void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
 {
 	struct nat_scope s = { .net = net, .subnet = subnet, .mask = mask };
 
-	purge_map(st->nat_out_fd, sizeof(struct xv_nat_out_key),
+	xv_map_purge(st->nat_out_fd, sizeof(struct xv_nat_out_key),
 		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
-	purge_map(st->nat_in_fd, sizeof(struct xv_nat_in_key),
+	xv_map_purge(st->nat_in_fd, sizeof(struct xv_nat_in_key),
 		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
-	purge_map(st->nat_flow_fd, sizeof(struct xv_nat_flow_key),
+	xv_map_purge(st->nat_flow_fd, sizeof(struct xv_nat_flow_key),
 		  sizeof(struct xv_nat_flow), XV_NAT_SIZE, flow_of_subnet, &s);
-	purge_map(st->neigh_fd, sizeof(struct xv_neigh_key),
+	xv_map_purge(st->neigh_fd, sizeof(struct xv_neigh_key),
 		  sizeof(struct xv_neigh), 4096, neigh_of_net, &s);
 	/* Their flows are gone: so are the addresses' counts. */
-	purge_map(st->nat_count_fd, sizeof(__be32), sizeof(__u32), XV_NAT_SIZE,
+	xv_map_purge(st->nat_count_fd, sizeof(__be32), sizeof(__u32), XV_NAT_SIZE,
 		  count_of_subnet, &s);
 }

@@ -36,6 +36,14 @@ int xv_state_stats(const struct xv_state *st, __u32 id, struct xv_stats *sum);
 /* Undo what xvnet did on one port (per its flags) and forget it. */
 void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 		      const struct xv_port *p);
+/*
+ * Delete the entries of hash map fd (at most max) for which doomed(key,
+ * value, arg) says so.
+ */
+void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
+		  bool (*doomed)(const void *key, const void *val,
+				 const void *arg),
+		  const void *arg);
 /* Forget learned MACs of one port (ifindex) or of one network (net). */
 void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
 /*
