@@ -10,6 +10,12 @@
  * go back to their first state every -r frames, so that mappings, flows
  * and FDB entries keep being hit instead of drowning in learned garbage.
  *
+ * What a test run cannot show: the skb state a real receive gives tc. The
+ * kernel moves a frame's outer VLAN tag into skb metadata before tc
+ * ingress, and BPF_PROG_TEST_RUN cannot set that state, so a tc-ingress
+ * frame with N tags here is one with N + 1 on the wire, and a tag that
+ * rides along as metadata through a redirect is out of sight.
+ *
  *   packet_fuzz [-n FRAMES] [-s SEED] [-r RESET] [-t SECONDS]
  *
  * -n: frames to try (default 100000); -s: the PRNG seed (default 1: the

@@ -29,8 +29,10 @@ static const struct {
 	/*
 	 * The router does not look behind tags: a priority-tagged packet to
 	 * the gateway MAC is bridged to the host adapter untranslated; the
-	 * host strips the tag and routes it, here out of bridge uplink 50,
-	 * which no nat egress program guards.
+	 * host strips the tag and routes it (the loader turned forwarding
+	 * on on the host adapter), here out of bridge uplink 50, which no
+	 * nat egress program guards. On the wire it has two priority tags:
+	 * the kernel takes the outer one off before tc.
 	 */
 	{ "vm 21: priority-tagged UDP to the gateway for 198.19.0.9 (routed via bridge uplink 50)",
 	  21, false,
