@@ -48,14 +48,10 @@ static int port_del(const struct xv_config *cfg, const char *name)
 	__u32 ifindex = 0;
 	int err;
 
-	err = xv_state_open(cfg->pin_dir, &st);
-	if (err) {
-		pr_warn("%s: xvnet is not up\n", cfg->pin_dir);
-		return -XV_EUSAGE;
-	}
-	err = xv_state_check_netns(&st);
-	if (!err)
-		err = port_by_name(&st, name, &ifindex);
+	err = xv_state_open_running(cfg->pin_dir, &st);
+	if (err)
+		return err;
+	err = port_by_name(&st, name, &ifindex);
 	if (!err)
 		err = xv_port_forget(&st, ifindex);
 	if (err == -ENOENT) {

@@ -252,17 +252,9 @@ static int open_state(struct xv_opts *o, struct xv_config *cfg,
 
 	if (xv_config_load(o->config, cfg))
 		return -XV_EUSAGE;
-	err = xv_state_open(cfg->pin_dir, st);
-	if (err) {
-		pr_warn("%s: xvnet is not up\n", cfg->pin_dir);
+	err = xv_state_open_running(cfg->pin_dir, st);
+	if (err)
 		xv_config_free(cfg);
-		return -XV_EUSAGE;
-	}
-	err = xv_state_check_netns(st);
-	if (err) {
-		xv_state_close(st);
-		xv_config_free(cfg);
-	}
 	return err;
 }
 

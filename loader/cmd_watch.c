@@ -120,18 +120,9 @@ static int load(struct watch *w)
 
 	if (xv_config_load(w->o->config, &w->cfg))
 		return -XV_EUSAGE;
-	err = xv_state_open(w->cfg.pin_dir, &w->st);
-	if (err) {
-		pr_warn("%s: xvnet is not up (run xvnet up first)\n",
-			w->cfg.pin_dir);
+	err = xv_state_open_running(w->cfg.pin_dir, &w->st);
+	if (err)
 		xv_config_free(&w->cfg);
-		return -XV_EUSAGE;
-	}
-	err = xv_state_check_netns(&w->st);
-	if (err) {
-		xv_state_close(&w->st);
-		xv_config_free(&w->cfg);
-	}
 	return err;
 }
 

@@ -261,14 +261,10 @@ int xv_port_add(const struct xv_config *cfg, const char *net_name,
 			"no such interface" : strerror(-err));
 		return err == -ENODEV ? -XV_EUSAGE : err;
 	}
-	err = xv_state_open(cfg->pin_dir, &st);
-	if (err) {
-		pr_warn("%s: xvnet is not up\n", cfg->pin_dir);
-		return -XV_EUSAGE;
-	}
-	err = xv_state_check_netns(&st);
-	if (!err)
-		err = add_locked(cfg, &st, nc - cfg->nets, &link);
+	err = xv_state_open_running(cfg->pin_dir, &st);
+	if (err)
+		return err;
+	err = add_locked(cfg, &st, nc - cfg->nets, &link);
 	xv_state_close(&st);
 	return err;
 }

@@ -49,6 +49,20 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	return 0;
 }
 
+int xv_state_open_running(const char *pin_dir, struct xv_state *st)
+{
+	int err = xv_state_open(pin_dir, st);
+
+	if (err) {
+		pr_warn("%s: xvnet is not up\n", pin_dir);
+		return -XV_EUSAGE;
+	}
+	err = xv_state_check_netns(st);
+	if (err)
+		xv_state_close(st);
+	return err;
+}
+
 void xv_state_close(struct xv_state *st)
 {
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,

@@ -26,6 +26,11 @@ struct xv_port_ent {
 /* -ENOENT if nothing is pinned there (not up). */
 int xv_state_open(const char *pin_dir, struct xv_state *st);
 void xv_state_close(struct xv_state *st);
+/*
+ * For commands that need xvnet up: open, and check the namespace; reports
+ * "not up" (-XV_EUSAGE) or a foreign namespace. Closed again on error.
+ */
+int xv_state_open_running(const char *pin_dir, struct xv_state *st);
 /* -XV_EUSAGE (reported) if the state serves another network namespace. */
 int xv_state_check_netns(const struct xv_state *st);
 int xv_state_ports(const struct xv_state *st, struct xv_port_ent **out, int *n);

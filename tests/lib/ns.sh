@@ -298,6 +298,37 @@ tc_state() {
 # promiscuity NS IF: the interface's promiscuity counter.
 promiscuity() { ip -n "$1" -d -j link show dev "$2" | jq -r '.[0].promiscuity'; }
 
+# dhcp_lease NS: a real DHCP client (busybox udhcpc) on NS's eth0 until it
+# has a lease, which it configures (address, default route if the server
+# gave a router). What it got is in $TMP/NS.lease: ip=, router=, dns=,
+# server= lines.
+dhcp_lease() {
+	local script=$TMP/udhcpc.sh
+	if [ ! -x "$script" ]; then
+		cat >"$script" <<-'EOF'
+		#!/bin/sh
+		case "$1" in
+		bound|renew)
+			ip addr flush dev "$interface"
+			ip addr add "$ip/${mask:-24}" dev "$interface"
+			[ -z "$router" ] || ip route replace default via "${router%% *}" dev "$interface"
+			printf 'ip=%s\nrouter=%s\ndns=%s\nserver=%s\n' "$ip" "$router" \
+				"$dns" "$serverid" >"$XV_LEASE"
+			;;
+		deconfig)
+			ip addr flush dev "$interface"
+			;;
+		esac
+		exit 0
+		EOF
+		chmod +x "$script"
+	fi
+	rm -f "$TMP/$1.lease"
+	run_in "$1" env XV_LEASE="$TMP/$1.lease" timeout 30 \
+		busybox udhcpc -i eth0 -f -q -n -t 8 -T 1 -s "$script" &&
+	[ -s "$TMP/$1.lease" ] && cat "$TMP/$1.lease"
+}
+
 # dnsmasq_pids: the dnsmasq daemons started for this test's pin dirs, from
 # their command lines (whatever their pid files say).
 dnsmasq_pids() {

@@ -65,34 +65,6 @@ conf() {
 	} >"$file"
 }
 
-# The client's script: configure what the server gave, and write it down.
-cat >"$TMP/udhcpc.sh" <<'EOF'
-#!/bin/sh
-case "$1" in
-bound|renew)
-	ip addr flush dev "$interface"
-	ip addr add "$ip/${mask:-24}" dev "$interface"
-	[ -z "$router" ] || ip route replace default via "${router%% *}" dev "$interface"
-	printf 'ip=%s\nrouter=%s\ndns=%s\nserver=%s\n' "$ip" "$router" "$dns" \
-		"$serverid" >"$XV_LEASE"
-	;;
-deconfig)
-	ip addr flush dev "$interface"
-	;;
-esac
-exit 0
-EOF
-chmod +x "$TMP/udhcpc.sh"
-
-# lease NS: run the DHCP client in NS until it has a lease; what it got is
-# in $TMP/NS.lease.
-lease() {
-	rm -f "$TMP/$1.lease"
-	run_in "$1" env XV_LEASE="$TMP/$1.lease" timeout 30 \
-		busybox udhcpc -i eth0 -f -q -n -t 8 -T 1 -s "$TMP/udhcpc.sh" &&
-	[ -s "$TMP/$1.lease" ] && cat "$TMP/$1.lease"
-}
-
 # got NS KEY VALUE: the lease NS took has KEY=VALUE (VALUE may be empty).
 got() {
 	local have
@@ -245,23 +217,23 @@ round() {
 	up_check "dhcp-up$t" "$H" "$c1"
 	check "dhcp-daemons-running$t" status_leases "$c1" nat0 0
 
-	check "dhcp-nat-lease$t" lease "$VM1"
+	check "dhcp-nat-lease$t" dhcp_lease "$VM1"
 	check "dhcp-nat-lease-in-range$t" got_in_range "$VM1" 100 199
 	check "dhcp-nat-router-is-gateway$t" got "$VM1" router 192.168.100.1
 	check "dhcp-nat-dns-is-gateway$t" got "$VM1" dns 192.168.100.1
-	check "dhcp-nat-static-lease$t" lease "$VM2"
+	check "dhcp-nat-static-lease$t" dhcp_lease "$VM2"
 	check "dhcp-nat-static-address$t" got "$VM2" ip 192.168.100.50
 	check "dhcp-nat-static-name-resolves$t" resolves "$VM1" vm2 192.168.100.1 192.168.100.50
 	check "dhcp-nat-ping-gateway$t" ping_ok "$VM1" 192.168.100.1
 	check "dhcp-nat-reaches-outside$t" ping_ok "$VM1" 203.0.113.1
 	check "dhcp-nat-vm-to-vm$t" ping_ok "$VM1" 192.168.100.50
 
-	check "dhcp-hostonly-lease$t" lease "$VM3"
+	check "dhcp-hostonly-lease$t" dhcp_lease "$VM3"
 	check "dhcp-hostonly-lease-in-range$t" got_in_range "$VM3" 100 199
 	check "dhcp-hostonly-no-router$t" got "$VM3" router ""
 	check "dhcp-hostonly-no-default-route$t" no_default_route "$VM3"
 	check "dhcp-hostonly-dns-is-gateway$t" got "$VM3" dns 192.168.56.1
-	check "dhcp-hostonly-static-lease$t" lease "$VM4"
+	check "dhcp-hostonly-static-lease$t" dhcp_lease "$VM4"
 	check "dhcp-hostonly-static-address$t" got "$VM4" ip 192.168.56.50
 	check "dhcp-hostonly-name-resolves$t" resolves "$VM3" box 192.168.56.1 192.168.56.50
 	check "dhcp-hostonly-ping-gateway$t" ping_ok "$VM3" 192.168.56.1
@@ -284,14 +256,14 @@ round() {
 	check "dhcp-reload-restarts-changed$t" new_daemon nat0 "$pid_nat"
 	check "dhcp-reload-stops-removed$t" no_daemon lab
 	check "dhcp-restart-keeps-leases$t" leases_has "$c2" nat0 "$MAC2" 192.168.100.50
-	check "dhcp-new-range$t" lease "$VM1"
+	check "dhcp-new-range$t" dhcp_lease "$VM1"
 	check "dhcp-new-range-used$t" got_in_range "$VM1" 100 140
 
 	# dns = off: leases without a DNS server, and nothing answers on 53.
 	conf "$c3" 192.168.100.120-192.168.100.140 \
 		"dhcp = 192.168.56.100-192.168.56.199" "dns = off"
 	check "dhcp-reload-dns-off$t" xv "$H" reload -c "$c3"
-	check "dhcp-dns-off-lease$t" lease "$VM3"
+	check "dhcp-dns-off-lease$t" dhcp_lease "$VM3"
 	check "dhcp-dns-off-no-dns-option$t" got "$VM3" dns ""
 	check "dhcp-dns-off-no-server$t" no_dns "$VM3" box 192.168.56.1
 

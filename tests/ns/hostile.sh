@@ -76,25 +76,13 @@ conf() {
 	EOF
 }
 
-cat >"$TMP/udhcpc.sh" <<'EOF'
-#!/bin/sh
-case "$1" in
-bound|renew)
-	ip addr flush dev "$interface"
-	ip addr add "$ip/${mask:-24}" dev "$interface"
-	[ -z "$router" ] || ip route replace default via "${router%% *}" dev "$interface"
-	printf 'ip=%s\nrouter=%s\nserver=%s\n' "$ip" "$router" "$serverid" >"$XV_LEASE"
-	;;
-esac
-exit 0
-EOF
-chmod +x "$TMP/udhcpc.sh"
-
-# attack NS LOG KIND ARGS...: forge.py in NS, in the background, bounded.
+# attack NS LOG KIND ARGS...: forge.py in NS, in the background, bounded;
+# returns once it sends.
 attack() {
 	local ns=$1 log=$2
 	shift 2
-	spawn_in "$ns" "$log" timeout 60 python3 "$FORGE" eth0 "$@"
+	spawn_in "$ns" "$log" timeout 60 python3 -u "$FORGE" eth0 "$@"
+	wait_for 20 grep -q started "$TMP/$log.log"
 }
 
 drops() {
@@ -158,13 +146,11 @@ cap_count_in() {
 }
 
 real_lease() {
-	rm -f "$TMP/vm1.lease"
-	run_in "$VM1" env XV_LEASE="$TMP/vm1.lease" timeout 30 \
-		busybox udhcpc -i eth0 -f -q -n -t 8 -T 1 -s "$TMP/udhcpc.sh" >/dev/null 2>&1
-	grep -qx "server=192.168.100.1" "$TMP/vm1.lease" &&
-		grep -qx "ip=192.168.100.10" "$TMP/vm1.lease" &&
-		grep -qx "router=192.168.100.1" "$TMP/vm1.lease" && return 0
-	CHECK_WHY="lease: $(tr '\n' ' ' <"$TMP/vm1.lease" 2>/dev/null)"
+	dhcp_lease "$VM1" >/dev/null 2>&1
+	grep -qx "server=192.168.100.1" "$TMP/$VM1.lease" &&
+		grep -qx "ip=192.168.100.10" "$TMP/$VM1.lease" &&
+		grep -qx "router=192.168.100.1" "$TMP/$VM1.lease" && return 0
+	CHECK_WHY="lease: $(tr '\n' ' ' <"$TMP/$VM1.lease" 2>/dev/null)"
 	return 1
 }
 

@@ -13,8 +13,8 @@ KIND:
   dhcpoffer  a DHCP OFFER from --src-ip:67 to broadcast :68 (rogue server)
   bcast      UDP broadcasts from --src-ip, as fast as possible
 
-Sends until --count frames or --secs seconds, whichever comes first, and
-prints "sent N". Bounded: at most --count (default 1000) frames.
+Prints "started" once it sends, then sends until --count frames or --secs
+seconds, whichever comes first, and prints "sent N". Bounded: at most --count (default 1000) frames.
 """
 import argparse
 import random
@@ -124,6 +124,7 @@ def main():
                    ipv4_udp(a.src_ip, "255.255.255.255", 4000, 9, b"b" * 18))
 
     fixed = None if a.kind == "macflood" else frame()
+    print("started", flush=True)
     deadline = time.monotonic() + a.secs
     sent = 0
     while sent < a.count and time.monotonic() < deadline:
