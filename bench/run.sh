@@ -17,17 +17,30 @@ ROUNDS=${BENCH_ROUNDS:-5}
 mkdir -p "$OUT"
 rm -f "$OUT/raw.tsv"
 rc=0
+# Each part gets a prefix of its own for its namespaces and pins; whatever
+# a part leaves behind (killed at its time limit) is removed after it.
+sweep() {
+	local ns
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$1"); do
+		ip netns del "$ns"
+	done
+	rm -rf /sys/fs/bpf/"$1" /sys/fs/bpf/"$1"-bare /run/xvnet/sys-fs-bpf-"$1"
+}
 for part in ${BENCH_PARTS:-cost l2 nat scale}; do
 	echo "== $part ($(date +%T))" >&2
+	pfx=xvb$$${part:0:1}
 	case $part in
 	cost)
 		for r in $(seq 1 "$ROUNDS"); do
-			timeout 60 build/bench/cost "${BENCH_COST_REPEAT:-200000}" |
+			timeout 60 build/bench/cost "${BENCH_COST_REPEAT:-100000}" |
 				awk '{printf "cost\t%s\t%s\tns\t%s\n", $1, $2, $3}' >>"$OUT/raw.tsv" || rc=1
 		done ;;
 	l2|nat|scale)
-		timeout -s INT 400 "bench/$part.sh" || { echo "bench/$part.sh failed" >&2; rc=1; } ;;
+		BENCH_PREFIX=$pfx BENCH_PIN=/sys/fs/bpf/$pfx timeout -s INT 330 "bench/$part.sh" ||
+			{ echo "bench/$part.sh failed" >&2; rc=1; }
+		sweep "$pfx" ;;
 	esac
 done
+echo "== report ($(date +%T))" >&2
 bench/report.py "$OUT" || rc=1
 exit $rc
