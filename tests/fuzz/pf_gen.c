@@ -482,8 +482,6 @@ static __u16 make_quote(__u8 *q, __u8 proto, __u32 src, __u16 sport,
 	ip4spec_init(&h, src, dst);
 	h.optlen = pf_chance(5) ? 4 : 0;
 	h.frag = 0;
-	if (proto == IPPROTO_ICMP)
-		s.sport = sport;
 	n = put_ip4(q, 600, &h, &s);
 	switch (pf_below(4)) {
 	case 0:
