@@ -78,7 +78,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		if [[ $k != bare-* ]]; then
 			record l2 tcp-1 "$k" gbps "$(tcp "$SINK" "$GEN" $LAN_IP 1)"
 			record l2 tcp-4 "$k" gbps "$(tcp "$SINK" "$GEN" $LAN_IP 4)"
-			read -r p50 p99 < <(latency "$SINK" "$GEN" $LAN_IP)
+			p50="" p99=""
+			read -r p50 p99 < <(latency "$SINK" "$GEN" $LAN_IP) || true
 			record l2 latency "$k" p50-us "$p50"
 			record l2 latency "$k" p99-us "$p99"
 		fi

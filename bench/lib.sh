@@ -49,8 +49,13 @@ trap 'exit 130' INT TERM
 
 log() { echo "$*" >&2; }
 
-# record SECTION CASE KIND METRIC VALUE: one measurement of one round.
+# record SECTION CASE KIND METRIC VALUE: one measurement of one round. An
+# empty VALUE (the tool failed) is logged and left out, not taken as 0.
 record() {
+	if [ -z "${5:-}" ]; then
+		log "  $1 $2 $3 $4: no measurement"
+		return 0
+	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"
 	log "  $1 $2 $3 $4 = $5"
 }
@@ -200,11 +205,12 @@ tcp() {
 	out=$(ip netns exec "$1" timeout $((${SECS%.*} + 12)) iperf3 -c "$3" -t "$SECS" -P "$4" -J 2>/dev/null |
 		jq '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' 2>/dev/null) || true
 	wait "$pid" 2>/dev/null || true
-	echo "${out:-0}"
+	[ "${out:-0}" != 0 ] && echo "$out"	# nothing when iperf3 failed
+	return 0
 }
 
 # latency CNS SNS SIP: UDP request/response (sockperf ping-pong, 64-byte
-# messages); prints p50 and p99 in microseconds. sockperf reports half the
+# messages); prints p50 and p99 in microseconds (nothing if it failed). sockperf reports half the
 # round trip; the numbers here are whole round trips.
 latency() {
 	local pid out
@@ -215,7 +221,7 @@ latency() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	echo "$out" | awk '/percentile 50.000/ {p50 = $NF * 2} /percentile 99.000/ {p99 = $NF * 2}
-		END {printf "%.1f %.1f\n", p50, p99}'
+		END {if (p99 > 0) printf "%.1f %.1f\n", p50, p99; else print ""}'
 }
 
 # wait_path CNS IP: until ping from CNS reaches IP (learning, ARP), bounded.

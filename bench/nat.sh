@@ -111,7 +111,8 @@ for r in $(seq 1 "$ROUNDS"); do
 			record nat pps-10kflows "$k" pps "$(pps 10000)"
 			record nat tcp-1 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 1)"
 			record nat tcp-4 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 4)"
-			read -r p50 p99 < <(latency "$GEN" "$SINK" $OUT_IP)
+			p50="" p99=""
+			read -r p50 p99 < <(latency "$GEN" "$SINK" $OUT_IP) || true
 			record nat latency "$k" p50-us "$p50"
 			record nat latency "$k" p99-us "$p99"
 		fi

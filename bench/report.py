@@ -267,7 +267,7 @@ meta = {
     "kernel": platform.release(),
     "cpus": os.cpu_count(),
     "rounds": rounds(),
-    "seconds": float(os.environ.get("BENCH_SECS", "2")),
+    "seconds": float(os.environ.get("BENCH_SECS", "1")),
     "generator": os.environ.get("BENCH_GEN", "xdpgen"),
     "loadavg_at_end": open("/proc/loadavg").read().split()[:3],
 }
