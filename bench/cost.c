@@ -13,13 +13,14 @@
  *                        xv_tx); MAC ..:0b behind 13
  *   network 2, nat:      uplink 40 (203.0.113.2, not a member), VM port 41
  *                        (192.168.100.10), adapter 43, host side 143
- *                        (192.168.100.1, the gateway); nat_ports 20000-59999
+ *                        (192.168.100.1, the gateway); nat_ports 32768-65535
  *   network 3, hostonly: VM port 51, adapter 53 (192.168.56.0/24)
  *
  * Cases (each through XDP and through tc ingress):
  *   bridge-forward   known unicast VM 11 -> VM 13
  *   flood            broadcast from VM 11 (tc clones to 10 12 13 and the host)
- *   nat-new          VM -> outside, a new source port every packet
+ *   nat-new          VM -> outside, a new source port every packet (1024 up,
+ *                    below nat_ports: no port is preserved)
  *   nat-out          VM -> outside, an existing session
  *   nat-in           outside -> VM, the reply of that session
  *   isolation-drop   a host-only VM's IPv4 to an outside address
@@ -254,7 +255,7 @@ static void setup(void)
 		.subnet = inet_addr("192.168.100.0"),
 		.mask = inet_addr("255.255.255.0"),
 		.gateway = inet_addr("192.168.100.1"), .host_if = 143,
-		.adapter = 43, .nat_lo = 20000, .nat_hi = 59999,
+		.adapter = 43, .nat_lo = 32768, .nat_hi = 65535,
 	};
 	struct xv_net ho = {
 		.mode = XV_MODE_HOSTONLY, .nports = 2, .ports = { 51, 53 },
@@ -429,9 +430,9 @@ int main(int argc, char **argv)
 		repeat = strtoul(argv[1], NULL, 0);
 	if (argc > 2)
 		only = argv[2];
-	/* One a syscall: fewer, and at most 30000 (the source ports of
-	 * nat-new), unless one case is profiled. */
-	calls = repeat / 8 < 30000 || only ? repeat / 8 : 30000;
+	/* One a syscall: fewer, and at most 16000 (nat-new then fills half
+	 * of the 32768 outside ports), unless one case is profiled. */
+	calls = repeat / 8 < 16000 || only ? repeat / 8 : 16000;
 	if (!calls)
 		calls = 1;
 	setup();
