@@ -66,7 +66,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	s = stats_get(port->net);
 	if ((void *)(eth + 1) > data_end)
 		goto drop;
-	why = isolate_check(port, net, eth, data_end);
+	why = isolate_check(port, net, eth, data_end, false);
 	if (why == XV_DROP_ROUTED_IN)
 		goto to_tc;	/* maybe our own NAT delivery: tc sees the mark */
 	if (why == XV_DROP_MAX)
@@ -174,7 +174,8 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	    net->mode == XV_MODE_NAT)
 		skb->mark = 0;	/* our own inbound NAT delivery, see nat_deliver */
 	else
-		why = isolate_check(port, net, eth, data_end);
+		why = isolate_check(port, net, eth, data_end,
+				    skb->vlan_present);
 	if (why == XV_DROP_MAX)
 		why = guard_frame(port, net, eth, data_end, in);
 	if (why != XV_DROP_MAX) {
@@ -251,6 +252,11 @@ int xv_tc_egress(struct __sk_buff *skb)
 	}
 	if (!port || !port->net || !(port->flags & XV_PORT_UPLINK))
 		return TC_ACT_OK;
+	if (!(port->flags & XV_PORT_NAT_UPLINK) && nat_inside_leaving(skb)) {
+		s = stats_get(port->net);
+		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
+		return TC_ACT_SHOT;
+	}
 	/* Read after NAT, which may have moved the packet data. */
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

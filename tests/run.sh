@@ -14,12 +14,17 @@
 # "N passed, N failed, N skipped". It exits 1 if anything failed, if a test
 # died or timed out without reporting a failure, or left namespaces or pins
 # behind. Environment: XVT_TIMEOUT (seconds per test file, default 300),
-# XVT_ATTACH (attach kinds the ns tests run, default "xdp tc").
+# XVT_ATTACH (attach kinds the ns tests run, default "xdp tc"), XVT_JOBS
+# (test files run at once, default 3: every test has its own namespaces,
+# pins and run directory; each file's output is printed whole when it ends).
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 TIMEOUT=${XVT_TIMEOUT:-300}
+JOBS=${XVT_JOBS:-3}
+# The longest first, so that the others fill in around them.
+LONG="rollback qemu_guest faults hostile dhcp nat_limits sanitizers lifecycle"
 UNITS=(unit_test config_test nl_test)
 passed=0 failed=0 skipped=0
 
@@ -101,7 +106,7 @@ kill_daemons_of() {
 
 run_one() {
 	local kind=${1%%:*} path=${1#*:} name rc=0 line results=0 fails=0
-	local start=$SECONDS id
+	local start=$SECONDS id passed=0 failed=0 skipped=0
 	name=$(basename "$path" .sh)
 	id=$(printf '%04x%02d' $((RANDOM)) $((n % 100)))
 	echo "== $name"
@@ -136,13 +141,64 @@ run_one() {
 	fi
 	[ "$kind" = ns ] && leftovers "$name" "$id"
 	echo "-- $name: $((SECONDS - start))s"
+	echo "@@counts $passed $failed $skipped"
+}
+
+# Long tests first, then the rest in their order.
+ordered() {
+	local t l
+	for l in $LONG; do
+		for t in $tests; do
+			[ "$(basename "${t#*:}" .sh)" = "$l" ] && echo "$t"
+		done
+	done
+	for t in $tests; do
+		case " $LONG " in
+		*" $(basename "${t#*:}" .sh) "*) ;;
+		*) echo "$t" ;;
+		esac
+	done
+}
+
+# Print the output of every finished job not printed yet, add its counts.
+collect() {
+	local k line
+	for k in "${!job_out[@]}"; do
+		[ -e "$out_dir/$k.done" ] || continue
+		while IFS= read -r line; do
+			case $line in
+			"@@counts "*)
+				read -r _ p f s <<<"$line"
+				passed=$((passed + p)) failed=$((failed + f))
+				skipped=$((skipped + s))
+				;;
+			*) printf '%s\n' "$line" ;;
+			esac
+		done <"${job_out[$k]}"
+		unset "job_out[$k]"
+		running=$((running - 1))
+	done
 }
 
 tests=$(select_tests "$@") || exit 1
-n=0
-for t in $tests; do
+out_dir=$(mktemp -d /tmp/xvt-run.XXXXXX) || exit 1
+trap 'rm -rf "$out_dir"' EXIT
+declare -A job_out
+n=0 running=0 start=$SECONDS
+for t in $(ordered); do
 	n=$((n + 1))
-	run_one "$t"
+	while [ $running -ge "$JOBS" ]; do
+		wait -n
+		collect
+	done
+	job_out[$n]=$out_dir/$n.out
+	(run_one "$t" >"$out_dir/$n.out" 2>&1; : >"$out_dir/$n.done") &
+	running=$((running + 1))
 done
+while [ $running -gt 0 ]; do
+	wait -n
+	collect
+done
+echo "== all: $((SECONDS - start))s with $JOBS at once"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

@@ -73,10 +73,14 @@ static __always_inline const void *isolate_l3(const struct ethhdr *eth,
 	return tag;
 }
 
-/* XV_DROP_MAX when the frame may pass, else the reason to drop it. */
+/*
+ * XV_DROP_MAX when the frame may pass, else the reason to drop it. tagged:
+ * the frame came with a VLAN tag the kernel already took off into the
+ * skb's metadata (tc); it would leave through the router tagged.
+ */
 static __always_inline enum xv_drop
 isolate_check(const struct xv_port *port, const struct xv_net *net,
-	      const struct ethhdr *eth, void *data_end)
+	      const struct ethhdr *eth, void *data_end, bool tagged)
 {
 	bool to_host;
 	const void *l3;
@@ -118,7 +122,15 @@ isolate_check(const struct xv_port *port, const struct xv_net *net,
 						       XV_DROP_NAT_UNSUPPORTED;
 	}
 
-	if (net->mode == XV_MODE_HOSTONLY && proto == bpf_htons(ETH_P_IP)) {
+	/*
+	 * IPv4 beyond the subnet: never from a hostonly VM; from a nat VM
+	 * only untagged, for the router (which translates untagged frames
+	 * only: a tagged one would reach the host's routing, or leave the
+	 * uplink in the VM's VLAN).
+	 */
+	tagged |= eth_is_vlan(eth->h_proto);
+	if (proto == bpf_htons(ETH_P_IP) &&
+	    (net->mode == XV_MODE_HOSTONLY || (tagged && to_host))) {
 		const struct iphdr *iph = l3;
 
 		if ((void *)(iph + 1) > data_end)
@@ -126,7 +138,8 @@ isolate_check(const struct xv_port *port, const struct xv_net *net,
 		if ((iph->daddr & net->mask) != net->subnet &&
 		    iph->daddr != 0xffffffff &&
 		    (bpf_ntohl(iph->daddr) >> 28) != 0xe)
-			return XV_DROP_HOSTONLY_OUT;
+			return net->mode == XV_MODE_HOSTONLY ?
+			       XV_DROP_HOSTONLY_OUT : XV_DROP_NAT_UNSUPPORTED;
 	}
 
 	/* From a VM: IPv6 for the host beyond link-local scope would be routed. */

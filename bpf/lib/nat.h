@@ -28,6 +28,7 @@
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/fdb.h"
+#include "lib/isolate.h"
 
 #define XV_NAT_PASS	(-1)	/* not for translation: bridge or pass on */
 #define XV_SEC		1000000000ULL
@@ -88,6 +89,7 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + ETH_HLEN;
 	__u16 frag, tot;
+	__u32 end;
 	__u8 *l4;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -108,6 +110,7 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	p->later_frag = frag & IP_OFFSET_MASK;
 	p->first_frag = (frag & IP_MF_BIT) && !p->later_frag;
 	p->l4_off = ETH_HLEN + iph->ihl * 4;
+	end = ETH_HLEN + tot;	/* bytes past the datagram are not its own */
 	if (p->later_frag)
 		return p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
 		       p->proto == IPPROTO_ICMP ? NAT_P_OK : NAT_P_UNSUPPORTED;
@@ -117,7 +120,8 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	case IPPROTO_TCP: {
 		struct tcphdr *th = (void *)l4;
 
-		if ((void *)(th + 1) > data_end)
+		if ((void *)(th + 1) > data_end ||
+		    p->l4_off + sizeof(*th) > end)
 			return NAT_P_UNSUPPORTED;
 		p->sport = th->source;
 		p->dport = th->dest;
@@ -131,7 +135,8 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	case IPPROTO_UDP: {
 		struct udphdr *uh = (void *)l4;
 
-		if ((void *)(uh + 1) > data_end)
+		if ((void *)(uh + 1) > data_end ||
+		    p->l4_off + sizeof(*uh) > end)
 			return NAT_P_UNSUPPORTED;
 		p->sport = uh->source;
 		p->dport = uh->dest;
@@ -144,7 +149,8 @@ static __always_inline enum nat_parse_ret nat_parse(struct __sk_buff *skb,
 	case IPPROTO_ICMP: {
 		struct icmphdr *ih = (void *)l4;
 
-		if ((void *)(ih + 1) > data_end)
+		if ((void *)(ih + 1) > data_end ||
+		    p->l4_off + sizeof(*ih) > end)
 			return NAT_P_UNSUPPORTED;
 		p->icmp_type = ih->type;
 		p->csum_off = p->l4_off + 2;
@@ -568,7 +574,7 @@ static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 l4_off = p->l4_off;
+	__u32 l4_off = p->l4_off, end = ETH_HLEN + p->tot_len;
 	struct iphdr *inner;
 	__u32 in_l4;
 
@@ -579,7 +585,8 @@ static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
 	if ((void *)(inner + 1) > data_end || inner->ihl != 5)
 		return false;
 	in_l4 = q->ip_off + sizeof(struct iphdr);
-	if (data + in_l4 + 8 > data_end)
+	/* Only what the quote holds: never bytes past the datagram. */
+	if (data + in_l4 + 8 > data_end || in_l4 + 8 > end)
 		return false;
 	q->proto = inner->protocol;
 	q->addr = our_src ? inner->saddr : inner->daddr;
@@ -591,7 +598,7 @@ static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
 		q->port_off = in_l4 + (our_src ? 0 : 2);
 		if (q->proto == IPPROTO_UDP)
 			q->csum_off = in_l4 + 6;
-		else if (data + in_l4 + 18 <= data_end)
+		else if (data + in_l4 + 18 <= data_end && in_l4 + 18 <= end)
 			q->csum_off = in_l4 + 16;
 		break;
 	case IPPROTO_ICMP:
@@ -873,8 +880,23 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		 * packets, fragments for the rest, which nat_egress then
 		 * translates on their way out of the uplink.
 		 */
-		if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-			return XV_NAT_PASS;
+		if (ret == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+			/*
+			 * Only where the host would take it out of the
+			 * uplink: the lookup that reports the size does not
+			 * say where, the one without a size does.
+			 */
+			fib.tot_len = 0;
+			fib.ifindex = net->host_if;
+			ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+			if ((ret == BPF_FIB_LKUP_RET_SUCCESS ||
+			     ret == BPF_FIB_LKUP_RET_NO_NEIGH ||
+			     ret == BPF_FIB_LKUP_RET_FRAG_NEEDED) &&
+			    fib.ifindex == uplink)
+				return XV_NAT_PASS;
+			stats_drop(s, XV_DROP_NAT_NO_ROUTE);
+			return TC_ACT_SHOT;
+		}
 		if ((ret != BPF_FIB_LKUP_RET_SUCCESS &&
 		     ret != BPF_FIB_LKUP_RET_NO_NEIGH) || fib.ifindex != uplink) {
 			stats_drop(s, XV_DROP_NAT_NO_ROUTE);
@@ -926,6 +948,52 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 }
 
 /*
+ * A VLAN-tagged frame on its way out of a nat uplink: translation handles
+ * untagged IPv4 only, so IPv4 with an inside source behind the tags (or
+ * anything behind more tags than are looked behind) must not leave.
+ */
+static __always_inline bool nat_tagged_inside(struct __sk_buff *skb)
+{
+	struct xv_subnet_key sk = { .prefixlen = 32 };
+	const struct iphdr *iph;
+	struct ethhdr *eth;
+	void *data_end;
+	__be16 proto;
+
+	bpf_skb_pull_data(skb, ETH_HLEN + 4 * XV_ISOLATE_TAGS + sizeof(*iph));
+	eth = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if ((void *)(eth + 1) > data_end || !eth_is_vlan(eth->h_proto))
+		return false;
+	iph = isolate_l3(eth, data_end, &proto);
+	if (!iph)
+		return false;		/* cut off inside a tag: no packet */
+	if (eth_is_vlan(proto))
+		return true;		/* too deep to tell */
+	if (proto != bpf_htons(ETH_P_IP) || (void *)(iph + 1) > data_end)
+		return false;
+	sk.addr = iph->saddr;
+	return bpf_map_lookup_elem(&xv_subnet, &sk) != NULL;
+}
+
+/*
+ * The host's own frame leaving a bridge uplink (no nat uplink: nothing
+ * translates there): does it carry a nat network's inside source? The host
+ * never routes one there itself (the router hands it none to route), but
+ * whatever else might, it must not leave.
+ */
+static __always_inline bool nat_inside_leaving(struct __sk_buff *skb)
+{
+	struct xv_subnet_key sk = { .prefixlen = 32 };
+	struct nat_pkt p = {};
+
+	if (nat_parse(skb, &p) == NAT_P_NOT_IPV4)
+		return nat_tagged_inside(skb);
+	sk.addr = p.saddr;
+	return bpf_map_lookup_elem(&xv_subnet, &sk) != NULL;
+}
+
+/*
  * Uplink egress: a packet the host itself routed out of the uplink with an
  * inside source (oversize packets the host fragmented, see nat_outbound).
  * It leaves translated or not at all: no inside address ever leaves an
@@ -946,7 +1014,7 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	__u32 *netid, id;
 
 	if (nat_parse(skb, &p) == NAT_P_NOT_IPV4)
-		return XV_NAT_PASS;
+		return nat_tagged_inside(skb) ? TC_ACT_SHOT : XV_NAT_PASS;
 	sk.addr = p.saddr;
 	netid = bpf_map_lookup_elem(&xv_subnet, &sk);
 	if (!netid)
