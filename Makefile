@@ -98,8 +98,45 @@ $(BUILD)/tests/tapio: tests/tools/tapio.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# make install [DESTDIR=DIR] [PREFIX=/usr/local]: the loader; the systemd
+# unit, its paths rewritten to follow PREFIX; the README and the examples
+# (sample config, libvirt hook, QEMU script) in DOCDIR; the sample config as
+# /etc/xvnet.conf only if there is none: a user's config is never replaced.
+# uninstall removes what install put there, never /etc/xvnet.conf.
+SBINDIR    ?= $(PREFIX)/sbin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/xvnet
+SYSCONFDIR ?= /etc
+# systemd-analyze, for tests/ns/install.sh
+DEPS       += systemd
+XV_PATHS   := -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	-e 's|/usr/local/share/doc/xvnet/|$(DOCDIR)/|g'
+
+.PHONY: uninstall
 install: $(BUILD)/xvnet
-	install -D -m 0755 $(BUILD)/xvnet $(DESTDIR)$(PREFIX)/sbin/xvnet
+	install -D -m 0755 $(BUILD)/xvnet $(DESTDIR)$(SBINDIR)/xvnet
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	sed $(XV_PATHS) contrib/xvnet.service >$(DESTDIR)$(UNITDIR)/xvnet.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xvnet.service
+	sed $(XV_PATHS) contrib/libvirt-qemu-hook >$(DESTDIR)$(DOCDIR)/libvirt-qemu-hook
+	sed $(XV_PATHS) contrib/qemu-xvnet.sh >$(DESTDIR)$(DOCDIR)/qemu-xvnet.sh
+	chmod 0755 $(DESTDIR)$(DOCDIR)/libvirt-qemu-hook $(DESTDIR)$(DOCDIR)/qemu-xvnet.sh
+	install -m 0644 README.md contrib/xvnet.conf.example $(DESTDIR)$(DOCDIR)/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/xvnet.conf ] || [ -L $(DESTDIR)$(SYSCONFDIR)/xvnet.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/xvnet.conf (the sample is $(DOCDIR)/xvnet.conf.example)"; \
+	else \
+		echo install -D -m 0644 contrib/xvnet.conf.example $(DESTDIR)$(SYSCONFDIR)/xvnet.conf; \
+		install -D -m 0644 contrib/xvnet.conf.example $(DESTDIR)$(SYSCONFDIR)/xvnet.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo systemctl daemon-reload; systemctl daemon-reload; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xvnet $(DESTDIR)$(UNITDIR)/xvnet.service
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md xvnet.conf.example \
+		libvirt-qemu-hook qemu-xvnet.sh)
+	-rmdir $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/xvnet.conf"
 
 # Idempotent: installs only what is missing.
 deps:
