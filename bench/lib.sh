@@ -175,8 +175,8 @@ bare_up() {	# NS IN OUT xdp|tc
 	idx=$(ifindex_of "$ns" "$3")
 	v=$(printf '%d %d %d %d' $((idx & 255)) $((idx >> 8 & 255)) 0 0)
 	in_ns "$ns" bpftool prog loadall build/bench/bare.bpf.o "$BARE" pinmaps "$BARE/maps"
-	in_ns "$ns" bpftool map update pinned "$BARE/maps/bare_tx" key 0 0 0 0 value $v
-	in_ns "$ns" bpftool map update pinned "$BARE/maps/bare_target" key 0 0 0 0 value $v
+	in_ns "$ns" bpftool map update pinned "$BARE/maps/bare_tx" key 0 0 0 0 value $v	# four bytes: split on purpose
+	in_ns "$ns" bpftool map update pinned "$BARE/maps/bare_target" key 0 0 0 0 value $v	# four bytes: split on purpose
 	if [ "$4" = xdp ]; then
 		in_ns "$ns" bpftool net attach xdpdrv pinned "$BARE/bare_xdp" dev "$in"
 	else
@@ -226,8 +226,8 @@ latency() {
 
 # wait_path CNS IP: until ping from CNS reaches IP (learning, ARP), bounded.
 wait_path() {
-	local i
-	for i in $(seq 1 50); do
+	local _
+	for _ in $(seq 1 50); do
 		ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
