@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -744,12 +745,19 @@ fail_fresh:
 static int up_or_reload(struct xv_opts *o, bool reload)
 {
 	struct up_ctx c = {};
+	struct stat sb;
 	int err, lock;
 
 	c.st.port_fd = -1;
 	err = xv_config_load(o->config, &c.cfg);
 	if (err)
 		return -XV_EUSAGE;
+	/* Before looking at anything: what we see must still hold when we act. */
+	lock = xv_lock_take(c.cfg.pin_dir);
+	if (lock < 0) {
+		xv_config_free(&c.cfg);
+		return lock;
+	}
 	err = xv_config_check_host(&c.cfg);
 	if (!err)
 		err = xv_dhcp_check_host(&c.cfg);
@@ -767,18 +775,13 @@ static int up_or_reload(struct xv_opts *o, bool reload)
 	err = xv_bpffs_prepare(c.cfg.pin_dir);
 	if (err)
 		goto out;
-	lock = xv_lock_take(c.cfg.pin_dir);
-	if (lock < 0) {
-		err = lock;
-		goto out;
-	}
 	err = apply(&c);
-	/* A failed first up leaves nothing, its run directory included. */
-	xv_lock_release(lock, c.cfg.pin_dir, err && c.fresh);
 	if (!err)
 		pr_info("xvnet %s: %d network(s), %d port(s)\n",
 			reload ? "reloaded" : "up", c.cfg.nnets, c.plan.nports);
 out:
+	/* A failed up where nothing runs leaves nothing, its run directory too. */
+	xv_lock_release(lock, c.cfg.pin_dir, err && stat(c.cfg.pin_dir, &sb));
 	xv_journal_free(c.j);
 	xv_state_close(&c.st);
 	if (c.skel)
