@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 1
 TIMEOUT=${XVT_TIMEOUT:-300}
 JOBS=${XVT_JOBS:-3}
 # The longest first, so that the others fill in around them.
-LONG="rollback qemu_guest faults hostile dhcp nat_limits sanitizers lifecycle"
+LONG="rollback qemu_guest faults faults_up hostile dhcp nat_limits sanitizers lifecycle"
 UNITS=(unit_test config_test nl_test)
 passed=0 failed=0 skipped=0
 
