@@ -67,11 +67,15 @@ fail_each_step_running() {
 	pass "$what ($((k - 1)) steps, each rolled back)"
 }
 
+# On a fresh host the steps are the same for both attach kinds but for the
+# XDP ones: the xdp round fails the odd steps, the tc round the even ones,
+# so that every step fails once and the test stays short.
 fail_each_step_fresh() {
-	local k rc what="failed fresh up leaves no residue [$ATTACH]"
+	local k rc what="failed fresh up leaves no residue [$ATTACH]" first=1
+	[ "$ATTACH" = tc ] && first=2
 	xv_down "$H" "$TMP/old.conf" >/dev/null 2>&1
 	tc_state "$H" >"$TMP/tc.clean"
-	for k in $(seq 1 $MAX_STEPS); do
+	for k in $(seq $first 2 $MAX_STEPS) $MAX_STEPS; do
 		XVNET_FAIL_AT=$k xv "$H" -q up -c "$TMP/new.conf" >"$TMP/up.out" 2>&1
 		rc=$?
 		[ $rc -eq 0 ] && break
@@ -84,7 +88,8 @@ fail_each_step_fresh() {
 			return
 		fi
 	done
-	[ $rc -eq 0 ] && pass "$what ($((k - 1)) steps)" || fail "$what" "up never succeeded"
+	[ $rc -eq 0 ] && pass "$what (every other step up to $((k - 1)))" ||
+		fail "$what" "up never succeeded"
 }
 
 round() {
