@@ -451,10 +451,11 @@ nat_vm() {
 nat_world() {
 	local mtu=${2:-1500}
 	nat_python
-	ns_new "$H" "$OUT" || return 1
-	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="$NAT_HOST_EPHEMERAL" || return 1
-	if [ "${1:-}" = router ]; then
-		ns_new "$R" &&
+	if [ "${1:-}" != router ]; then
+		outside_new || return 1
+	else
+		ns_new "$H" "$OUT" "$R" &&
+		run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="$NAT_HOST_EPHEMERAL" &&
 		veth "$H" up0 "$R" r0 &&
 		veth "$R" r1 "$OUT" out0 &&
 		ip -n "$R" link set r1 mtu "$mtu" &&
@@ -467,14 +468,21 @@ nat_world() {
 		ip -n "$H" route add default via "$NAT_R_IN" &&
 		ip -n "$OUT" route add 198.18.0.0/24 via "$NAT_R_OUT" &&
 		gro_on "$R" r0 || return 1
-	else
-		veth "$H" up0 "$OUT" out0 &&
-		addr "$H" up0 "$NAT_UP/24" &&
-		addr "$OUT" out0 "$NAT_OUT/24" &&
-		gro_on "$OUT" out0 || return 1
 	fi
 	nat_vm "$VM1" vm1p "$NAT_VM1_MAC" "$NAT_VM1" &&
 	nat_vm "$VM2" vm2p "$NAT_VM2_MAC" "$NAT_VM2"
+}
+
+# outside_new: namespaces $H (the host) and $OUT (the outside): $H's uplink
+# up0 (203.0.113.2/24) wired to $OUT's out0 (203.0.113.1/24), GRO on out0,
+# $H's ephemeral ports below nat_ports.
+outside_new() {
+	ns_new "$H" "$OUT" &&
+	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="$NAT_HOST_EPHEMERAL" &&
+	veth "$H" up0 "$OUT" out0 &&
+	addr "$H" up0 "$NAT_UP/24" &&
+	addr "$OUT" out0 "$NAT_OUT/24" &&
+	gro_on "$OUT" out0
 }
 
 # nat_conf FILE [LINE...]: network "nat0" on uplink up0, ports vm1p vm2p,

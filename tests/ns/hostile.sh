@@ -33,12 +33,7 @@ MAC4=02:78:76:00:06:04 MAC5=02:78:76:00:06:05 MAC6=02:78:76:00:06:06
 GW_MAC=""
 
 topology() {
-	ns_new "$H" "$OUT" &&
-	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="32768 39999" &&
-	veth "$H" up0 "$OUT" out0 &&
-	addr "$H" up0 203.0.113.2/24 &&
-	addr "$OUT" out0 203.0.113.1/24 &&
-	gro_on "$OUT" out0 &&
+	outside_new &&
 	vm_new "$VM1" "$H" vm1p "$MAC1" &&
 	vm_new "$VM2" "$H" vm2p "$MAC2" 192.168.100.11/24 &&
 	vm_new "$VM3" "$H" vm3p "$MAC3" 192.168.100.12/24 &&

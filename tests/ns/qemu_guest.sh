@@ -45,12 +45,7 @@ GUEST_SECS_MAX=100		# QEMU's time limit (a boot takes ~20 s)
 WAIT=15				# the guest's limit for each action
 
 topology() {
-	ns_new "$H" "$OUT" &&
-	run_in "$H" sysctl -qw net.ipv4.ip_local_port_range="32768 39999" &&
-	veth "$H" up0 "$OUT" out0 &&
-	addr "$H" up0 203.0.113.2/24 &&
-	addr "$OUT" out0 203.0.113.1/24 &&
-	gro_on "$OUT" out0 &&
+	outside_new &&
 	tap_new "$H" tapn &&
 	tap_new "$H" taph
 }
