@@ -254,10 +254,6 @@ struct xv_nat_flow {
 	__u8 state;		/* enum xv_nat_state */
 	__u8 pad;
 	__u64 seen_ns;
-	__u32 route_ms;		/* outbound: when its route was last looked up
-				 * (ms of the coarse clock, wrapping), 0 = never */
-	__u16 route_mtu;	/* ... and the MTU that lookup allowed */
-	__u16 pad2;
 };
 
 /*
@@ -336,7 +332,7 @@ _Static_assert(sizeof(struct xv_net) == 48 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 	       "xv_net layout");
 _Static_assert(sizeof(struct xv_nat_map) == 48, "xv_nat_map layout");
 _Static_assert(sizeof(struct xv_nat_flow_key) == 16, "xv_nat_flow_key layout");
-_Static_assert(sizeof(struct xv_nat_flow) == 24, "xv_nat_flow layout");
+_Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
 _Static_assert(sizeof(struct xv_neigh) == 16, "xv_neigh layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");

@@ -357,46 +357,6 @@ static __always_inline void nat_count_rx(struct xv_stats *s,
 	}
 }
 
-/* The coarse clock in ms, wrapping; never 0 (0 means "never"). */
-static __always_inline __u32 nat_ms(__u64 now)
-{
-	return (__u32)(now / 1000000) | 1;
-}
-
-/*
- * How long a route lookup stands for the packets of one outbound flow: a
- * route change (the uplink down, a route gone) shows within this time.
- */
-#define XV_NAT_ROUTE_MS	1000
-
-/*
- * An established outbound flow whose route to the uplink was looked up
- * less than XV_NAT_ROUTE_MS ago, for a packet no bigger than that lookup
- * allowed: the lookup, most of the cost of a translated packet, is skipped.
- */
-static __always_inline bool nat_route_known(const struct nat_pkt *p,
-					    __be32 outside, __u32 size,
-					    __u64 now)
-{
-	struct xv_nat_out_key ok = { .addr = p->saddr, .port = p->sport,
-				     .proto = p->proto };
-	struct xv_nat_flow_key fk = { .outside_addr = outside,
-				      .remote_addr = p->daddr,
-				      .proto = p->proto };
-	struct xv_nat_flow *f;
-	struct xv_nat_map *m;
-
-	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
-	if (!m || !nat_map_alive(m, now) || m->outside_addr != outside)
-		return false;
-	fk.outside_port = m->outside_port;
-	fk.remote_port = p->proto == IPPROTO_ICMP ? 0 : p->dport;
-	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
-	return f && f->route_ms && f->inside_addr == p->saddr &&
-	       nat_ms(now) - f->route_ms < XV_NAT_ROUTE_MS &&
-	       size <= f->route_mtu;
-}
-
 /* One more flow for inside address addr, if under max (0 = no limit). */
 static __always_inline bool nat_count_take(__be32 addr, __u32 max)
 {
@@ -431,7 +391,7 @@ static __always_inline void nat_count_put(__be32 addr)
 static __always_inline enum xv_drop
 nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
-	       __u32 max_sessions, __u16 route_mtu, __u64 now)
+	       __u32 max_sessions, __u64 now)
 {
 	struct xv_nat_flow_key fk = {
 		.outside_addr = m->outside_addr, .remote_addr = remote,
@@ -470,10 +430,6 @@ nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 	else if (!outbound && f->state == XV_NAT_NEW)
 		f->state = XV_NAT_ESTABLISHED;
 	f->seen_ns = now;
-	if (route_mtu) {
-		f->route_ms = nat_ms(now);
-		f->route_mtu = route_mtu;
-	}
 	m->seen_ns = now;
 	until = now + nat_timeout(cfg, proto, f->state);
 	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
@@ -828,7 +784,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 		return TC_ACT_SHOT;
 	}
 	why = nat_flow_touch(m, p.saddr, p.sport, p.proto, p.tcp_flags, false,
-			     cfg, net->max_sessions, 0, now);
+			     cfg, net->max_sessions, now);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
@@ -865,8 +821,7 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	__u8 vm_mac[ETH_ALEN];
 	__be32 outside, target = 0;
 	__be16 target_port = 0;
-	__u32 uplink = net->uplink, size;
-	__u16 route_mtu = 0;
+	__u32 uplink = net->uplink;
 	void *data, *data_end;
 	enum xv_drop why;
 	int ret;
@@ -906,11 +861,6 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		target = hairpin->inside_addr;
 		target_port = hairpin->inside_port;
 	} else {
-		/* What must fit the uplink's MTU: a GSO packet's segments. */
-		size = skb->gso_size ? p.l4_off - ETH_HLEN + p.l4_hlen +
-				       skb->gso_size : p.tot_len;
-		if (nat_route_known(&p, outside, size, now))
-			goto routed;
 		fib.family = AF_INET;
 		fib.l4_protocol = p.proto;
 		fib.sport = p.sport;
@@ -918,7 +868,9 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		fib.ipv4_src = p.saddr;
 		fib.ipv4_dst = p.daddr;
 		fib.ifindex = net->host_if;
-		fib.tot_len = size;
+		/* What must fit the uplink's MTU: a GSO packet's segments. */
+		fib.tot_len = skb->gso_size ? p.l4_off - ETH_HLEN + p.l4_hlen +
+					      skb->gso_size : p.tot_len;
 		ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 		if (ret == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XV_NAT_PASS;	/* a host address */
@@ -950,11 +902,7 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 			stats_drop(s, XV_DROP_NAT_NO_ROUTE);
 			return TC_ACT_SHOT;
 		}
-		/* Without a neighbour the lookup says no MTU: the size passed. */
-		route_mtu = ret == BPF_FIB_LKUP_RET_SUCCESS && fib.mtu_result ?
-			    fib.mtu_result : size;
 	}
-routed:
 
 	if (p.icmp_error)
 		return nat_icmp_error_out(skb, &p, outside, uplink, now, s);
@@ -981,8 +929,7 @@ routed:
 		return TC_ACT_SHOT;
 	why = nat_flow_touch(m, hairpin ? target : p.daddr,
 			     hairpin ? target_port : p.dport, p.proto,
-			     p.tcp_flags, true, cfg, net->max_sessions,
-			     route_mtu, now);
+			     p.tcp_flags, true, cfg, net->max_sessions, now);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
@@ -1090,7 +1037,7 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	if (!m)
 		return TC_ACT_SHOT;
 	why = nat_flow_touch(m, p.daddr, p.dport, p.proto, p.tcp_flags, true,
-			     cfg, net->max_sessions, 0, now);
+			     cfg, net->max_sessions, now);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
