@@ -72,13 +72,20 @@ $(BUILD)/xvnet: $(LOADER_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# BPF_PROG_TEST_RUN fixtures: links the loader's objects except main.
+# BPF_PROG_TEST_RUN fixtures: links the loader's objects except main, and
+# tests/lib/test_nl.c, the netlink requests it shares with packet_fuzz.
 $(BUILD)/tests/%.o: tests/unit/%.c $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/unit_test: $(BUILD)/tests/unit_test.o $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJ))
+$(BUILD)/tests/unit_test: $(BUILD)/tests/unit_test.o $(BUILD)/tests/lib/test_nl.o \
+		$(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJ))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -191,12 +198,13 @@ FUZZ_SECS   ?= 60
 FUZZ_FRAMES ?= 1000000
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE \
-	-Iinclude -Iloader -Itests/fuzz -I$(BUILD) -I$(BUILD)/fuzz
+	-Iinclude -Iloader -Itests/fuzz -Itests/lib -I$(BUILD) -I$(BUILD)/fuzz
 FUZZ_TOOLS  := $(BUILD)/tests/config_fuzz $(BUILD)/tests/packet_fuzz
-FUZZ_HDRS   := $(wildcard tests/fuzz/*.h) $(wildcard loader/*.h) include/xvnet.h
+FUZZ_HDRS   := $(wildcard tests/fuzz/*.h) $(wildcard tests/lib/*.h) \
+	$(wildcard loader/*.h) include/xvnet.h
 PF_SRC      := tests/fuzz/packet_fuzz.c tests/fuzz/pf_topo.c tests/fuzz/pf_gen.c \
 	tests/fuzz/pf_check.c tests/fuzz/pf_nl.c tests/fuzz/pf_regress.c \
-	loader/nl.c loader/log.c
+	tests/lib/test_nl.c loader/nl.c loader/log.c
 
 .PHONY: fuzz san
 all: $(FUZZ_TOOLS) san

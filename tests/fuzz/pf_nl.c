@@ -2,18 +2,14 @@
 /*
  * rtnetlink requests for the packet fuzzer's namespace that loader/nl.c
  * has no helper for: veth pairs with fixed ifindexes (so that a reported
- * frame names the same devices in every run), neighbours, a default route.
+ * frame names the same devices in every run). Neighbours, the default route
+ * and sysctls: tests/lib/test_nl.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -57,53 +53,5 @@ int pf_nl_veth(__u32 ifindex, __u32 peer, const __u8 *mac, const __u8 *peer_mac)
 		err = xv_link_set_up((int)peer, true);
 	if (!err)
 		err = xv_link_set_up((int)ifindex, true);
-	return err;
-}
-
-int pf_nl_neigh(__u32 ifindex, __u32 addr, const __u8 *mac)
-{
-	char buf[512] = {};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
-
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
-	ndm->ndm_ifindex = (int)ifindex;
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put_u32(nlh, NDA_DST, htonl(addr));
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return xv_nl_change(nlh);
-}
-
-int pf_nl_default_route(__u32 ifindex, __u32 gw)
-{
-	char buf[512] = {};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return xv_nl_change(nlh);
-}
-
-int pf_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
 	return err;
 }

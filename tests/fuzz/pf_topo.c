@@ -33,6 +33,7 @@
 #include "nl.h"
 #include "pf.h"
 #include "pf_nl.h"
+#include "test_nl.h"
 #include "xvnet_traced.skel.h"
 
 #define IP4(a, b, c, d)	((__u32)(a) << 24 | (__u32)(b) << 16 | \
@@ -523,10 +524,10 @@ static int make_devices(void)
 			return setup_fail("address", err);
 	}
 	for (i = 0; i < sizeof(routers) / sizeof(routers[0]); i++)
-		if ((err = pf_nl_neigh(routers[i].ifindex, routers[i].addr,
-				       routers[i].mac)))
+		if ((err = xvt_nl_neigh(routers[i].ifindex, routers[i].addr,
+					routers[i].mac)))
 			return setup_fail("neighbour", err);
-	if ((err = pf_nl_default_route(20, IP4(203, 0, 113, 1))))
+	if ((err = xvt_nl_default_route(20, IP4(203, 0, 113, 1))))
 		return setup_fail("default route", err);
 	return 0;
 }
@@ -547,10 +548,10 @@ int pf_topo_setup(struct xvnet_traced **out)
 
 	if (unshare(CLONE_NEWNET))
 		return setup_fail("unshare(CLONE_NEWNET)", errno);
-	pf_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	pf_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	if ((err = pf_sysctl("/proc/sys/net/ipv4/conf/all/forwarding", "1")) ||
-	    (err = pf_sysctl("/proc/sys/net/ipv4/conf/default/forwarding", "1")))
+	xvt_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	xvt_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	if ((err = xvt_sysctl("/proc/sys/net/ipv4/conf/all/forwarding", "1")) ||
+	    (err = xvt_sysctl("/proc/sys/net/ipv4/conf/default/forwarding", "1")))
 		return setup_fail("forwarding", err);
 	err = make_devices();
 	if (err)

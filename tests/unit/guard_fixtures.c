@@ -1103,7 +1103,7 @@ static void g_step_run(const struct g_step *st, enum run_kind kind,
 		fail(r, "stats: cannot read: %s", strerror(errno));
 		return;
 	}
-	ho_drain();
+	frames_drain(ho_fd, HNDEVS);
 
 	t0 = now_coarse();
 	err = nat_test_run(kind, st->ifindex, &f, &out, &ret, &mark);
@@ -1194,21 +1194,12 @@ static int g_setup(void)
 
 static int guard_main(void)
 {
-	int ret = g_setup(), d;
-	size_t i;
+	int ret = g_setup();
 
-	for (i = 0; !ret && i < NELEM(g_fixtures); i++) {
-		const struct g_fx *fx = &g_fixtures[i];
-
-		if (!fx->kinds || (fx->kinds & K_XDP))
-			g_run(fx, RUN_XDP);
-		if (!fx->kinds || (fx->kinds & K_TC))
-			g_run(fx, RUN_TC);
-	}
+	if (!ret)
+		RUN_ASKED_KINDS(g_fixtures, g_run);
 	if (!ret && g_ports_restore())
 		ret = setup_fail("guard: restore xv_port", errno);
-	for (d = NDEVS; d < HNDEVS; d++)
-		if (ho_fd[d] >= 0)
-			close(ho_fd[d]);
+	ho_socks_close();
 	return ret;
 }

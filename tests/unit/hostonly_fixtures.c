@@ -408,6 +408,24 @@ static int fdb_write_all(const struct fdb_ent *e, size_t n, __u64 seen)
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Each fixture of the array fxs through run() for the kinds it asks (K_XDP,
+ * K_TC; 0: both), xdp first.
+ */
+#define RUN_ASKED_KINDS(fxs, run)					\
+	do {								\
+		size_t i_;						\
+									\
+		for (i_ = 0; i_ < NELEM(fxs); i_++) {			\
+			unsigned int k_ = (fxs)[i_].kinds;		\
+									\
+			if (!k_ || (k_ & K_XDP))			\
+				run(&(fxs)[i_], RUN_XDP);		\
+			if (!k_ || (k_ & K_TC))				\
+				run(&(fxs)[i_], RUN_TC);		\
+		}							\
+	} while (0)
+
 static int ho_reset(const struct ho_fx *fx)
 {
 	struct xv_net n3 = nat_net_def(0), n4 = ho_net_def();
@@ -416,12 +434,7 @@ static int ho_reset(const struct ho_fx *fx)
 	size_t i;
 	int err;
 
-	if (map_clear(fd_fdb, sizeof(struct xv_fdb_key)) ||
-	    map_clear(fd_nat_out, sizeof(struct xv_nat_out_key)) ||
-	    map_clear(fd_nat_in, sizeof(struct xv_nat_in_key)) ||
-	    map_clear(fd_nat_flow, sizeof(struct xv_nat_flow_key)) ||
-	    map_clear(fd_nat_frag, sizeof(struct xv_nat_frag_key)) ||
-	    map_clear(fd_neigh, sizeof(struct xv_neigh_key)))
+	if (nat_maps_clear())
 		return -errno;
 	key = NAT_NET;
 	if (bpf_map_update_elem(fd_net, &key, &n3, BPF_ANY))
@@ -442,61 +455,13 @@ static int ho_reset(const struct ho_fx *fx)
 	return 0;
 }
 
-static void ho_drain(void)
-{
-	__u8 buf[FRAME_MAX];
-	int d;
-
-	for (d = 0; d < HNDEVS; d++)
-		while (recv(ho_fd[d], buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-			;
-}
-
-/* Copies identical to the frame, per device and direction. */
-static void ho_collect(const struct frame *f, unsigned int got[64],
-		       __u64 *seen)
-{
-	__u8 buf[FRAME_MAX];
-	int d;
-
-	for (d = 0; d < HNDEVS; d++) {
-		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
-		ssize_t n;
-
-		while ((n = recvfrom(ho_fd[d], buf, sizeof(buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&sll, &sl)) >= 0) {
-			int bit = sll.sll_pkttype == PACKET_OUTGOING ?
-				  d : d + 32;
-
-			sl = sizeof(sll);
-			if ((size_t)n != f->len || memcmp(buf, f->b, f->len))
-				continue;
-			got[bit]++;
-			*seen |= 1ull << bit;
-		}
-	}
-}
-
 static void ho_clones_check(const struct frame *f, __u64 want,
 			    struct result *r)
 {
-	struct pollfd pfd[HNDEVS];
 	unsigned int got[64] = {};
-	__u64 deadline = now_coarse() + CLONE_WAIT_MS * 1000000ULL;
-	__u64 seen = 0;
-	int d, bit;
+	int bit;
 
-	for (d = 0; d < HNDEVS; d++) {
-		pfd[d].fd = ho_fd[d];
-		pfd[d].events = POLLIN;
-	}
-	ho_collect(f, got, &seen);
-	while ((seen & want) != want && now_coarse() < deadline) {
-		if (poll(pfd, HNDEVS, 10) < 0 && errno != EINTR)
-			break;
-		ho_collect(f, got, &seen);
-	}
+	frames_wait(ho_fd, HNDEVS, 32, f, got, want);
 	for (bit = 0; bit < 64; bit++) {
 		unsigned int exp = (want >> bit) & 1;
 
@@ -555,7 +520,7 @@ static void ho_run(const struct ho_fx *fx, enum run_kind kind)
 	nat_snap_take(&s0);
 	if (stats_read(before))
 		fail(&r, "stats: cannot read: %s", strerror(errno));
-	ho_drain();
+	frames_drain(ho_fd, HNDEVS);
 
 	t0 = now_coarse();
 	err = nat_test_run(kind, fx->ifindex, &f, &out, &ret, &mark);
@@ -641,21 +606,22 @@ static int ho_setup(void)
 	return 0;
 }
 
-static int hostonly_main(void)
+/* Close the packet sockets of 51-53 (those of 10-44 are unit_test.c's). */
+static void ho_socks_close(void)
 {
-	int ret = ho_setup(), d;
-	size_t i;
+	int d;
 
-	for (i = 0; !ret && i < NELEM(ho_fixtures); i++) {
-		const struct ho_fx *fx = &ho_fixtures[i];
-
-		if (!fx->kinds || (fx->kinds & K_XDP))
-			ho_run(fx, RUN_XDP);
-		if (!fx->kinds || (fx->kinds & K_TC))
-			ho_run(fx, RUN_TC);
-	}
 	for (d = NDEVS; d < HNDEVS; d++)
 		if (ho_fd[d] >= 0)
 			close(ho_fd[d]);
+}
+
+static int hostonly_main(void)
+{
+	int ret = ho_setup();
+
+	if (!ret)
+		RUN_ASKED_KINDS(ho_fixtures, ho_run);
+	ho_socks_close();
 	return ret;
 }

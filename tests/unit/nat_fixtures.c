@@ -1138,6 +1138,17 @@ static const struct fdb_ent nat_fdb_base[] = {
 	{ NAT_NET, GW_MAC, 43, 0 },
 };
 
+/* Empty the fdb and every map the nat fixtures fill; -1 and errno if not. */
+static int nat_maps_clear(void)
+{
+	return map_clear(fd_fdb, sizeof(struct xv_fdb_key)) ||
+	       map_clear(fd_nat_out, sizeof(struct xv_nat_out_key)) ||
+	       map_clear(fd_nat_in, sizeof(struct xv_nat_in_key)) ||
+	       map_clear(fd_nat_flow, sizeof(struct xv_nat_flow_key)) ||
+	       map_clear(fd_nat_frag, sizeof(struct xv_nat_frag_key)) ||
+	       map_clear(fd_neigh, sizeof(struct xv_neigh_key)) ? -1 : 0;
+}
+
 static int nat_reset(const struct nat_fx *fx)
 {
 	struct xv_net n = nat_net_def(fx->net_flags);
@@ -1146,12 +1157,7 @@ static int nat_reset(const struct nat_fx *fx)
 	size_t i;
 	int err;
 
-	if (map_clear(fd_fdb, sizeof(struct xv_fdb_key)) ||
-	    map_clear(fd_nat_out, sizeof(struct xv_nat_out_key)) ||
-	    map_clear(fd_nat_in, sizeof(struct xv_nat_in_key)) ||
-	    map_clear(fd_nat_flow, sizeof(struct xv_nat_flow_key)) ||
-	    map_clear(fd_nat_frag, sizeof(struct xv_nat_frag_key)) ||
-	    map_clear(fd_neigh, sizeof(struct xv_neigh_key)))
+	if (nat_maps_clear())
 		return -errno;
 	if (bpf_map_update_elem(fd_net, &key, &n, BPF_ANY))
 		return -errno;
@@ -1502,7 +1508,7 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 		nat_snap_take(&s0);
 	if (stats_read(before))
 		fail(&r, "stats: cannot read: %s", strerror(errno));
-	pkt_drain();
+	frames_drain(pkt_fd, NDEVS);
 
 	t0 = now_coarse();
 	mark = fx->mark_in;
@@ -1639,54 +1645,6 @@ static int nl_addr4(__u32 ifindex, __u32 addr, int prefix)
 	return xv_nl_change(nlh);
 }
 
-static int nl_default_route(__u32 ifindex, __u32 gw)
-{
-	char buf[512] = {};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return xv_nl_change(nlh);
-}
-
-static int nl_neigh(__u32 ifindex, __u32 addr, const __u8 *mac)
-{
-	char buf[512] = {};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
-
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
-	ndm->ndm_ifindex = ifindex;
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put_u32(nlh, NDA_DST, htonl(addr));
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return xv_nl_change(nlh);
-}
-
-static int sysctl_set(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static int nat_setup(void)
 {
 	static const struct {
@@ -1729,11 +1687,11 @@ static int nat_setup(void)
 		return setup_fail("nat: 203.0.113.2/24 on xvu40", err);
 	if ((err = nl_addr4(44, LOC_IP, 24)))
 		return setup_fail("nat: 198.18.0.1/24 on xvu44", err);
-	if ((err = nl_neigh(40, RTR_IP, RTR_MAC)))
+	if ((err = xvt_nl_neigh(40, RTR_IP, RTR_MAC)))
 		return setup_fail("nat: neighbour 203.0.113.1", err);
-	if ((err = nl_default_route(40, RTR_IP)))
+	if ((err = xvt_nl_default_route(40, RTR_IP)))
 		return setup_fail("nat: default route", err);
-	if ((err = sysctl_set("/proc/sys/net/ipv4/conf/xvu143/forwarding", "1")))
+	if ((err = xvt_sysctl("/proc/sys/net/ipv4/conf/xvu143/forwarding", "1")))
 		return setup_fail("nat: forwarding on xvu143", err);
 
 	if (bpf_map_update_elem(fd_cfg, &key, &cfg, BPF_ANY))

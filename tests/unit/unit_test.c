@@ -63,6 +63,7 @@
 
 #include "xvnet.h"
 #include "nl.h"
+#include "test_nl.h"
 #include "xvnet.skel.h"
 
 #define AGEING_NS	1000000000ULL	/* the smallest ageing the config takes */
@@ -955,60 +956,79 @@ static void stats_check(const struct xv_stats *before,
 
 /* ------------------------------------------------------------------------ */
 
-static void pkt_drain(void)
+/* Empty the receive queues of the ndev packet sockets fd[]. */
+static void frames_drain(const int *fd, int ndev)
 {
 	__u8 buf[FRAME_MAX];
 	int d;
 
-	for (d = 0; d < NDEVS; d++)
-		while (recv(pkt_fd[d], buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+	for (d = 0; d < ndev; d++)
+		while (recv(fd[d], buf, sizeof(buf), MSG_DONTWAIT) >= 0)
 			;
 }
 
-/* Read what arrived; copies identical to the frame count per device/dir. */
-static void pkt_collect(const struct frame *f, unsigned int got[32],
-			__u32 *seen)
+/*
+ * Read what arrived on the ndev packet sockets fd[]; copies identical to the
+ * frame count per device and direction: bit d out of device d, bit
+ * d + in_bit into it.
+ */
+static void frames_collect(const int *fd, int ndev, int in_bit,
+			   const struct frame *f, unsigned int *got,
+			   __u64 *seen)
 {
 	__u8 buf[FRAME_MAX];
 	int d;
 
-	for (d = 0; d < NDEVS; d++) {
+	for (d = 0; d < ndev; d++) {
 		struct sockaddr_ll sll;
 		socklen_t sl = sizeof(sll);
 		ssize_t n;
 
-		while ((n = recvfrom(pkt_fd[d], buf, sizeof(buf), MSG_DONTWAIT,
+		while ((n = recvfrom(fd[d], buf, sizeof(buf), MSG_DONTWAIT,
 				     (struct sockaddr *)&sll, &sl)) >= 0) {
-			int bit = sll.sll_pkttype == PACKET_OUTGOING ? d : d + 16;
+			int bit = sll.sll_pkttype == PACKET_OUTGOING ?
+				  d : d + in_bit;
 
 			sl = sizeof(sll);
 			if ((size_t)n != f->len || memcmp(buf, f->b, f->len))
 				continue;	/* not ours */
 			got[bit]++;
-			*seen |= 1u << bit;
+			*seen |= 1ull << bit;
 		}
+	}
+}
+
+/*
+ * Collect copies of the frame (frames_collect) until all the want bits are
+ * seen or CLONE_WAIT_MS has passed; ndev is at most 32.
+ */
+static void frames_wait(const int *fd, int ndev, int in_bit,
+			const struct frame *f, unsigned int *got, __u64 want)
+{
+	struct pollfd pfd[32];
+	__u64 deadline = now_coarse() + CLONE_WAIT_MS * 1000000ULL;
+	__u64 seen = 0;
+	int d;
+
+	for (d = 0; d < ndev; d++) {
+		pfd[d].fd = fd[d];
+		pfd[d].events = POLLIN;
+	}
+	frames_collect(fd, ndev, in_bit, f, got, &seen);
+	while ((seen & want) != want && now_coarse() < deadline) {
+		if (poll(pfd, ndev, 10) < 0 && errno != EINTR)
+			break;
+		frames_collect(fd, ndev, in_bit, f, got, &seen);
 	}
 }
 
 static void clones_check(const struct frame *f, __u32 want, struct result *r)
 {
-	struct pollfd pfd[NDEVS];
 	unsigned int got[32] = {};
-	__u64 deadline = now_coarse() + CLONE_WAIT_MS * 1000000ULL;
-	__u32 seen = 0;
 	char buf[24];
-	int d, bit;
+	int bit;
 
-	for (d = 0; d < NDEVS; d++) {
-		pfd[d].fd = pkt_fd[d];
-		pfd[d].events = POLLIN;
-	}
-	pkt_collect(f, got, &seen);
-	while ((seen & want) != want && now_coarse() < deadline) {
-		if (poll(pfd, NDEVS, 10) < 0 && errno != EINTR)
-			break;
-		pkt_collect(f, got, &seen);
-	}
+	frames_wait(pkt_fd, NDEVS, 16, f, got, want);
 	for (bit = 0; bit < 32; bit++) {
 		unsigned int exp = (want >> bit) & 1;
 
@@ -1042,7 +1062,7 @@ static void run_case(const struct fixture *fx, enum run_kind kind)
 		       fx->what, kind_label[kind], strerror(errno));
 		return;
 	}
-	pkt_drain();
+	frames_drain(pkt_fd, NDEVS);
 
 	memset(in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
