@@ -5,7 +5,9 @@
  * way its hook allows.
  *
  *   xv_xdp_port      XDP on a port: learn, redirect known unicast through
- *                    the devmap; everything else goes on to tc (XDP_PASS).
+ *                    the devmap, translate packets of live NAT flows both
+ *                    ways (nat_xdp.h); everything else goes on to tc
+ *                    (XDP_PASS).
  *   xv_tc_ingress    tc ingress on every port: the complete bridge (forward,
  *                    flood by cloning, deliver into the host stack), and NAT
  *                    (outbound on VM ports, inbound on nat uplinks).
@@ -28,6 +30,7 @@
 #include "lib/bridge.h"
 #include "lib/isolate.h"
 #include "lib/nat.h"
+#include "lib/nat_xdp.h"
 #include "lib/gc.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -58,7 +61,14 @@ int xv_xdp_port(struct xdp_md *ctx)
 	long ret;
 
 	port = bpf_map_lookup_elem(&xv_port, &in);
-	if (!port || !port->net)
+	if (!port)
+		return XDP_PASS;
+	if (port->flags & XV_PORT_NAT_UPLINK) {
+		ret = nat_xdp_inbound(ctx, in);
+		if (ret != XV_NAT_PASS)
+			return ret;
+	}
+	if (!port->net)
 		return XDP_PASS;
 	net = bpf_map_lookup_elem(&xv_net, &port->net);
 	if (!net)
@@ -79,7 +89,14 @@ int xv_xdp_port(struct xdp_md *ctx)
 				s, &out, &out_flags, &why, &to_router);
 	if (verdict == XV_V_DROP)
 		goto drop;
-	if (to_router || verdict != XV_V_FORWARD ||
+	if (to_router) {
+		ret = nat_xdp_outbound(ctx, in);
+		if (ret == XV_NAT_PASS)
+			goto to_tc;
+		xdp_count_rx(s, data_end - data);
+		return ret;
+	}
+	if (verdict != XV_V_FORWARD ||
 	    !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;
 	if ((port->flags & XV_PORT_CSUM_VERIFY) && !csum_complete(eth, data_end)) {
@@ -99,32 +116,6 @@ drop:
 to_tc:
 	STAT_INC(s, xdp_pass);
 	return XDP_PASS;
-}
-
-/* The MAC behind a VM's own IPv4 address (IP source, or ARP sender). */
-static __always_inline void learn_inside_neigh(__u32 netid,
-					       const struct xv_net *net,
-					       const struct ethhdr *eth,
-					       void *data_end)
-{
-	__be32 addr = 0;
-
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		const struct iphdr *iph = (const void *)(eth + 1);
-
-		if ((void *)(iph + 1) > data_end)
-			return;
-		addr = iph->saddr;
-	} else if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
-		const __u8 *arp = (const void *)(eth + 1);
-
-		if ((void *)(arp + 28) > data_end)
-			return;
-		__builtin_memcpy(&addr, arp + 14, 4);	/* sender IP */
-	}
-	if (addr && (addr & net->mask) == net->subnet && addr != net->gateway &&
-	    !mac_is_multicast(eth->h_source))
-		neigh_learn(netid, addr, eth->h_source, bpf_ktime_get_coarse_ns());
 }
 
 SEC("tc")

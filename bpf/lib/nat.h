@@ -344,10 +344,7 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	return bpf_map_lookup_elem(&xv_nat_out, &ok);
 }
 
-/*
- * Record activity of the flow (mapping, remote endpoint) and stretch the
- * mapping's life to the flow's timeout. outbound: the VM sent it.
- */
+/* A packet the NAT path takes over counts for the network it belongs to. */
 static __always_inline void nat_count_rx(struct xv_stats *s,
 					 const struct __sk_buff *skb)
 {
@@ -382,25 +379,73 @@ static __always_inline void nat_count_put(__be32 addr)
 		__sync_fetch_and_add(n, (__u32)-1);	/* no fetch_sub before -mcpu=v3 */
 }
 
-/*
- * Record activity of the flow (mapping, remote endpoint) and stretch the
- * mapping's life to the flow's timeout. outbound: the VM sent it. A new
- * flow counts against its inside address's max_sessions; XV_DROP_MAX when
- * the flow may go on, else why not.
- */
-static __always_inline enum xv_drop
-nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
-	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
-	       __u32 max_sessions, __u64 now)
+static __always_inline struct xv_nat_flow_key
+nat_flow_key(const struct xv_nat_map *m, __be32 remote, __be16 rport,
+	     __u8 proto)
 {
 	struct xv_nat_flow_key fk = {
 		.outside_addr = m->outside_addr, .remote_addr = remote,
 		.outside_port = m->outside_port,
 		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
 	};
+
+	return fk;
+}
+
+/* The live flow of mapping m with remote:rport, or NULL. */
+static __always_inline struct xv_nat_flow *
+nat_flow_find(const struct xv_nat_map *m, __be32 remote, __be16 rport,
+	      __u8 proto, const struct xv_cfg *cfg, __u64 now)
+{
+	struct xv_nat_flow_key fk = nat_flow_key(m, remote, rport, proto);
+	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+
+	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state))
+		return NULL;
+	return f;
+}
+
+/*
+ * A packet of live flow f of mapping m: its TCP state, its idle time, and
+ * the mapping's life stretched to the flow's timeout. outbound: the VM
+ * sent it. Fields are written only when they change: the clock is coarse,
+ * and a write per packet would bounce the entry's cache line between CPUs.
+ */
+static __always_inline void nat_flow_seen(struct xv_nat_map *m,
+					  struct xv_nat_flow *f, __u8 proto,
+					  __u8 tcp_flags, bool outbound,
+					  const struct xv_cfg *cfg, __u64 now)
+{
+	__u64 until;
+
+	if (proto == IPPROTO_TCP && (tcp_flags & (0x01 | 0x04))) {	/* FIN, RST */
+		if (f->state != XV_NAT_CLOSING)
+			f->state = XV_NAT_CLOSING;
+	} else if (!outbound && f->state == XV_NAT_NEW) {
+		f->state = XV_NAT_ESTABLISHED;
+	}
+	if (f->seen_ns != now)
+		f->seen_ns = now;
+	if (m->seen_ns != now)
+		m->seen_ns = now;
+	until = now + nat_timeout(cfg, proto, f->state);
+	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
+		m->expires_ns = until;
+}
+
+/*
+ * Record activity of the flow (mapping, remote endpoint), creating it if
+ * needed. A new flow counts against its inside address's max_sessions;
+ * XV_DROP_MAX when the flow may go on, else why not.
+ */
+static __always_inline enum xv_drop
+nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
+	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
+	       __u32 max_sessions, __u64 now)
+{
+	struct xv_nat_flow_key fk = nat_flow_key(m, remote, rport, proto);
 	struct xv_nat_flow nf = {}, *f;
 	__be32 owner = 0;
-	__u64 until;
 
 	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
 	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state)) {
@@ -425,15 +470,7 @@ nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 		if (!f)
 			return XV_DROP_MAX;
 	}
-	if (proto == IPPROTO_TCP && (tcp_flags & (0x01 | 0x04)))	/* FIN, RST */
-		f->state = XV_NAT_CLOSING;
-	else if (!outbound && f->state == XV_NAT_NEW)
-		f->state = XV_NAT_ESTABLISHED;
-	f->seen_ns = now;
-	m->seen_ns = now;
-	until = now + nat_timeout(cfg, proto, f->state);
-	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
-		m->expires_ns = until;
+	nat_flow_seen(m, f, proto, tcp_flags, outbound, cfg, now);
 	return XV_DROP_MAX;
 }
 
@@ -443,14 +480,7 @@ static __always_inline bool nat_flow_allows(const struct xv_nat_map *m,
 					    __u8 proto, const struct xv_cfg *cfg,
 					    __u64 now)
 {
-	struct xv_nat_flow_key fk = {
-		.outside_addr = m->outside_addr, .remote_addr = remote,
-		.outside_port = m->outside_port,
-		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
-	};
-	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
-
-	return f && now - f->seen_ns <= nat_timeout(cfg, proto, f->state);
+	return nat_flow_find(m, remote, rport, proto, cfg, now) != NULL;
 }
 
 /* Rewrite the source or destination address, fixing the checksums. */
@@ -498,6 +528,32 @@ static __always_inline void neigh_learn(__u32 net, __be32 addr, const __u8 *mac,
 		return;
 	mac_copy(n.mac, mac);
 	bpf_map_update_elem(&xv_neigh, &k, &n, BPF_ANY);
+}
+
+/* The MAC behind a VM's own IPv4 address (IP source, or ARP sender). */
+static __always_inline void learn_inside_neigh(__u32 netid,
+					       const struct xv_net *net,
+					       const struct ethhdr *eth,
+					       void *data_end)
+{
+	__be32 addr = 0;
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *iph = (const void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end)
+			return;
+		addr = iph->saddr;
+	} else if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+		const __u8 *arp = (const void *)(eth + 1);
+
+		if ((void *)(arp + 28) > data_end)
+			return;
+		__builtin_memcpy(&addr, arp + 14, 4);	/* sender IP */
+	}
+	if (addr && (addr & net->mask) == net->subnet && addr != net->gateway &&
+	    !mac_is_multicast(eth->h_source))
+		neigh_learn(netid, addr, eth->h_source, bpf_ktime_get_coarse_ns());
 }
 
 /* Hand a translated packet to the VM that owns addr, as its gateway would. */

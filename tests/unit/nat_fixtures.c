@@ -11,7 +11,7 @@
  *     42  VM2 192.168.100.11 (M_V2)       member, XDP target
  *     43  the host adapter's peer         member, XV_PORT_ADAPTER, XDP target
  *     40  the uplink                      no member (net 0), XV_PORT_NAT_UPLINK,
- *                                         addr 203.0.113.2
+ *                                         addr 203.0.113.2, XDP target
  *     44  another local device            no port
  *
  *   The host stack of the namespace: xvu143 (peer of 43, MAC GW_MAC) holds
@@ -20,7 +20,8 @@
  *   permanent neighbour, and xvu44 holds 198.18.0.1/24.
  *
  * Every fixture runs once through XDP and once through tc ingress, each
- * from the same state: the maps are reset, the fixture's mappings, flows and
+ * from the same state (XDP translates only the plain packets of live flows,
+ * nat_xdp.h; the rest it hands to tc unchanged): the maps are reset, the fixture's mappings, flows and
  * FDB changes are written, then its prelude packets (if any) go through tc
  * to build the state the datapath itself makes. A translated frame is
  * compared byte for byte with the expected one, which is built here with
@@ -179,7 +180,8 @@ struct nat_fx {
 	const char *what;
 	__u32 ifindex;
 	struct npkt in;
-	struct xlate out;	/* tc; off: the frame leaves unchanged */
+	struct xlate out;	/* tc, and XDP when it redirects; off: the
+				 * frame leaves unchanged */
 	__u16 not_port;		/* PORT_OUT must not be this one */
 	bool zero_csum;		/* payload chosen so that the translated UDP
 				 * checksum computes to 0 (sent as 0xffff) */
@@ -312,6 +314,11 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 			.tc_s = { RX, .nat_new = 1, .nat_out = 1 }
 #define NAT_OUT_OLD	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
 			.mark_out = XV_MARK_FWD, .tc_s = { RX, .nat_out = 1 }
+/* A plain packet of a live flow: XDP translates it too (and sets the next
+ * hop's MACs, which tc leaves to bpf_redirect_neigh). */
+#define NAT_OUT_FAST	.xdp_ret = XDP_REDIRECT, .xdp_s = { RX, .nat_out = 1 }, \
+			.tc_ret = TC_ACT_REDIRECT, .mark_out = XV_MARK_FWD, \
+			.tc_s = { RX, .nat_out = 1 }
 #define NAT_OUT_FRAG	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
 			.mark_out = XV_MARK_FWD, \
 			.tc_s = { RX, .nat_out = 1, .nat_frag = 1 }
@@ -319,6 +326,8 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 			.tc_s = { RX, .fwd_tc = 1 }
 #define NAT_OUT_DROP(r)	XDP_VM, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
 #define NAT_IN_OK	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
+#define NAT_IN_FAST	.xdp_ret = XDP_REDIRECT, .xdp_s = { RX, .nat_in = 1 }, \
+			.tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
 #define NAT_IN_FRAG	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, \
 			.tc_s = { RX, .nat_in = 1, .nat_frag = 1 }
 #define NAT_IN_HOST	XDP_UPL, .tc_ret = TC_ACT_OK
@@ -426,6 +435,67 @@ static const struct nat_fx nat_fixtures[] = {
 	  .want_map = { { VM1_IP, 40004, IPPROTO_TCP, 40004, M_V1,
 			  TMO_TCP_TRANS } } },
 
+	/* Outbound: live flows, which XDP translates too (nat_xdp.h). */
+	{ "nat out: UDP of a live flow", 41,
+	  V1(UDP_(5353, R1, 53)), XL_OUT(PORT_OUT), NAT_OUT_FAST,
+	  .pre = { { &P_V1_UDP_5353, 41, 1, TC_ACT_REDIRECT } },
+	  .want_map = { { VM1_IP, 5353, IPPROTO_UDP, PORT_OUT, M_V1, TMO_UDP } },
+	  .want_flow = { { PORT_OUT, R1, 53, IPPROTO_UDP, FL_NEW, true,
+			   VM1_IP, 5353 } } },
+	{ "nat out: TCP ACK of a live flow", 41,
+	  V1(TCP_(33000, R1, 80), .tcp_flags = TH_ACK), XL_OUT(40001),
+	  NAT_OUT_FAST, .map = { MAP_TCP_33000 },
+	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
+		      XV_NAT_ESTABLISHED, AGE_LIVE } },
+	  .want_map = { { VM1_IP, 33000, IPPROTO_TCP, 40001, M_V1,
+			  TMO_TCP_EST } },
+	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_EST, true,
+			   VM1_IP, 33000 } } },
+	{ "nat out: ICMP echo request of a live flow", 41,
+	  V1(ECHO_(0x4242, R1)), XL_OUT(40002), NAT_OUT_FAST,
+	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
+	  .want_flow = { { 40002, R1, 0, IPPROTO_ICMP, FL_NEW, true,
+			   VM1_IP, 0x4242 } } },
+	{ "nat out: UDP of a live flow without checksum stays without", 41,
+	  V1(UDP_(5353, R1, 53), .no_csum = true), XL_OUT(40005),
+	  NAT_OUT_FAST, .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
+	{ "nat out: UDP of a live flow, checksum that becomes 0: 0xffff", 41,
+	  V1(UDP_(5353, R1, 53)), XL_OUT(40005), .zero_csum = true,
+	  NAT_OUT_FAST, .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
+	{ "nat out: UDP of a live flow in a padded frame", 41,
+	  V1(UDP_(5353, R1, 53), .payload = 4, .pad = true), XL_OUT(40005),
+	  NAT_OUT_FAST, .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
+	/* ... but not what changes state, or what XDP cannot finish. */
+	{ "nat out: TCP FIN of a live flow: tc, closing", 41,
+	  V1(TCP_(33000, R1, 80), .tcp_flags = TH_FIN | TH_ACK),
+	  XL_OUT(40001), NAT_OUT_OLD, .map = { MAP_TCP_33000 },
+	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
+		      XV_NAT_ESTABLISHED, AGE_LIVE } },
+	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_CLOSING, true,
+			   VM1_IP, 33000 } } },
+	{ "nat out: TCP SYN of a live flow: tc", 41,
+	  V1(TCP_(33000, R1, 80)), XL_OUT(40001), NAT_OUT_OLD,
+	  .map = { MAP_TCP_33000 }, .flow = { FLOW_TCP_33000 } },
+	{ "nat out: UDP of a live flow with IPv4 options: tc", 41,
+	  V1(UDP_(5353, R1, 53), .opt = 1), XL_OUT(40005), NAT_OUT_OLD,
+	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
+	{ "nat out: UDP of a live flow, first fragment: tc", 41,
+	  V1(UDP_(5353, R1, 53), .payload = 600, .frag = 0x2000,
+	     .frag_len = 256), XL_OUT(40005), NAT_OUT_OLD,
+	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 } },
+	{ "nat out: UDP of a live flow, next hop unresolved: tc", 41,
+	  V1(UDP_(5353, OTHER_IP, 53)), XL_OUT(40005), NAT_OUT_OLD,
+	  .map = { MAP_UDP_5353 },
+	  .flow = { { 40005, OTHER_IP, 53, IPPROTO_UDP, VM1_IP, 5353,
+		      XV_NAT_NEW, AGE_LIVE } } },
+	{ "nat out: UDP of an idle flow past its timeout: tc makes it anew", 41,
+	  V1(UDP_(5353, R1, 53)), XL_OUT(40005), NAT_OUT_OLD,
+	  .map = { MAP_UDP_5353 },
+	  .flow = { { 40005, R1, 53, IPPROTO_UDP, VM1_IP, 5353, XV_NAT_NEW,
+		      AGE_OLD } },
+	  .want_flow = { { 40005, R1, 53, IPPROTO_UDP, FL_NEW, true,
+			   VM1_IP, 5353 } } },
+
 	/* Outbound: a VM's ICMP errors about what came in. */
 	{ "nat out: VM's port unreachable for a reply to its mapping", 41,
 	  V1(OERR_(R1, 3, 3, Q_IN_UDP)),
@@ -485,7 +555,7 @@ static const struct nat_fx nat_fixtures[] = {
 
 	/* Inbound: replies. */
 	{ "nat in: UDP reply to a mapping", 40, INB(IUDP_(R1, 53, 40005)),
-	  XL_IN(VM1_IP, 5353, M_V1), NAT_IN_OK,
+	  XL_IN(VM1_IP, 5353, M_V1), NAT_IN_FAST,
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 },
 	  .want_map = { { VM1_IP, 5353, IPPROTO_UDP, 40005, M_V1, TMO_UDP } },
 	  .want_flow = { { 40005, R1, 53, IPPROTO_UDP, FL_EST, true,
@@ -498,12 +568,22 @@ static const struct nat_fx nat_fixtures[] = {
 	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_EST, true,
 			   VM1_IP, 33000 } } },
 	{ "nat in: ICMP echo reply, id translated back", 40,
-	  INB(IREPLY_(R1, 40002)), XL_IN_ECHO(VM1_IP, 0x4242, M_V1), NAT_IN_OK,
+	  INB(IREPLY_(R1, 40002)), XL_IN_ECHO(VM1_IP, 0x4242, M_V1), NAT_IN_FAST,
 	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
 	  .want_map = { { VM1_IP, 0x4242, IPPROTO_ICMP, 40002, M_V1,
 			  TMO_ICMP } },
 	  .want_flow = { { 40002, R1, 0, IPPROTO_ICMP, FL_EST, true,
 			   VM1_IP, 0x4242 } } },
+	{ "nat in: TCP ACK of an established flow", 40,
+	  INB(ITCP_(R1, 80, 40001), .tcp_flags = TH_ACK),
+	  XL_IN(VM1_IP, 33000, M_V1), NAT_IN_FAST,
+	  .map = { MAP_TCP_33000 },
+	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
+		      XV_NAT_ESTABLISHED, AGE_LIVE } },
+	  .want_map = { { VM1_IP, 33000, IPPROTO_TCP, 40001, M_V1,
+			  TMO_TCP_EST } },
+	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_EST, true,
+			   VM1_IP, 33000 } } },
 	{ "nat in: TCP FIN: the flow is closing", 40,
 	  INB(ITCP_(R1, 80, 40001), .tcp_flags = TH_FIN | TH_ACK),
 	  XL_IN(VM1_IP, 33000, M_V1), NAT_IN_OK,
@@ -513,12 +593,12 @@ static const struct nat_fx nat_fixtures[] = {
 	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_CLOSING, true,
 			   VM1_IP, 33000 } } },
 	{ "nat in: reply to a mapping the datapath made", 40,
-	  INB(IUDP_(R1, 5000, 40003)), XL_IN(VM1_IP, 40003, M_V1), NAT_IN_OK,
+	  INB(IUDP_(R1, 5000, 40003)), XL_IN(VM1_IP, 40003, M_V1), NAT_IN_FAST,
 	  .pre = { { &P_V1_UDP_40003, 41, 1, TC_ACT_REDIRECT } },
 	  .want_flow = { { 40003, R1, 5000, IPPROTO_UDP, FL_EST, true,
 			   VM1_IP, 40003 } } },
 	{ "nat in: reply, no xv_neigh entry: the mapping's MAC", 40,
-	  INB(IUDP_(R1, 53, 40005)), XL_IN(VM1_IP, 5353, M_V1), NAT_IN_OK,
+	  INB(IUDP_(R1, 53, 40005)), XL_IN(VM1_IP, 5353, M_V1), NAT_IN_FAST,
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 },
 	  .neigh_del = VM1_IP },
 	{ "nat in: reply, VM MAC not in the FDB: dropped", 40,
@@ -526,7 +606,7 @@ static const struct nat_fx nat_fixtures[] = {
 	  .map = { MAP_UDP_5353 }, .flow = { FLOW_UDP_5353 },
 	  .fdb = { { NAT_NET, M_V1, 0 } } },
 	{ "nat in: reply to a mapping of the range exhausted", 40,
-	  INB(IUDP_(R1, 5000, 40009)), XL_IN(VM1_IP, 40009, M_V1), NAT_IN_OK,
+	  INB(IUDP_(R1, 5000, 40009)), XL_IN(VM1_IP, 40009, M_V1), NAT_IN_FAST,
 	  .pre = { { &P_V1_FILL, 41, 10, TC_ACT_REDIRECT } } },
 
 	/* Inbound: malformed, to a mapping: never translated. */
@@ -899,8 +979,13 @@ static __u16 zero_csum_tweak(const struct npkt *translated)
 }
 
 /* The expected frame: the input with the translation applied. */
+/*
+ * The frame a run must produce. XDP sends what it translated outbound to
+ * the next hop itself, with the uplink's MAC and the router's; tc leaves
+ * the MACs to bpf_redirect_neigh.
+ */
 static void nat_expected(const struct nat_fx *fx, const struct npkt *in,
-			 __u16 got_port, struct frame *f)
+			 __u16 got_port, bool xdp, struct frame *f)
 {
 	struct npkt e = *in, q;
 	const struct xlate *x = &fx->out;
@@ -917,6 +1002,10 @@ static void nat_expected(const struct nat_fx *fx, const struct npkt *in,
 		e.dst = x->dst;
 	if (x->src)
 		e.src = x->src;
+	if (xdp && x->saddr) {
+		e.dst = RTR_MAC;
+		e.src = UPL_MAC;
+	}
 	if (in->quote) {
 		q = *in->quote;
 		if (x->q_saddr)
@@ -1468,8 +1557,9 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 	__u64 t0, t1;
 	__u32 mark = 0;
 	int ret, err, i, n, want_ret;
-	bool xlated = kind == RUN_TC && fx->out.on;
-	bool kept = kind == RUN_XDP || (!fx->out.on && !fx->tc_state);
+	bool fast = kind == RUN_XDP && fx->xdp_ret == XDP_REDIRECT;
+	bool xlated = fx->out.on && (kind == RUN_TC || fast);
+	bool kept = kind == RUN_XDP ? !fast : !fx->out.on && !fx->tc_state;
 
 	if (fx->zero_csum) {
 		struct npkt e = in;
@@ -1545,7 +1635,7 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 				     fx->not_port ? " but not the taken one" : "",
 				     got_port);
 		}
-		nat_expected(fx, &in, got_port, &want);
+		nat_expected(fx, &in, got_port, fast, &want);
 		verify_ip4(out.b + ETH_HLEN, out.len - ETH_HLEN, "", &r);
 		frame_compare(&want, out.b, out.len, "translated", &r);
 	} else if (ret != (kind == RUN_XDP ? XDP_DROP : TC_ACT_SHOT) ||
@@ -1569,7 +1659,7 @@ static void nat_run_once(const struct nat_fx *fx, enum run_kind kind,
 		stats_check(before, after, NAT_NET,
 			    kind == RUN_XDP ? &fx->xdp_s : &fx->tc_s, f.len,
 			    &r);
-	if (kind == RUN_TC) {
+	if (kind == RUN_TC || fast) {
 		for (i = 0; i < 3 && fx->want_map[i].in_addr; i++)
 			want_map_check(&fx->want_map[i], got_port, t0, t1, &r);
 		for (i = 0; i < 3 && fx->want_flow[i].st; i++)
@@ -1651,7 +1741,7 @@ static int nat_setup(void)
 		__u32 ifindex, net, flags;
 		bool tx;
 	} ports[] = {
-		{ 40, 0, XV_PORT_NAT_UPLINK, false },
+		{ 40, 0, XV_PORT_NAT_UPLINK | XV_PORT_XDP_TARGET, true },
 		{ 41, NAT_NET, XV_PORT_VM | XV_PORT_XDP_TARGET, true },
 		{ 42, NAT_NET, XV_PORT_VM | XV_PORT_XDP_TARGET, true },
 		{ 43, NAT_NET, XV_PORT_ADAPTER | XV_PORT_XDP_TARGET, true },
