@@ -11,8 +11,9 @@
  *
  *   network 1, bridge:   uplink 10, VM ports 11 12 13 (checksum-verify, in
  *                        xv_tx); MAC ..:0b behind 13
- *   network 2, nat:      uplink 40 (203.0.113.2, not a member), VM port 41
- *                        (192.168.100.10), adapter 43, host side 143
+ *   network 2, nat:      uplink 40 (203.0.113.2, not a member, in xv_tx),
+ *                        VM port 41 (192.168.100.10, checksum-verify),
+ *                        adapter 43, host side 143
  *                        (192.168.100.1, the gateway); nat_ports 32768-65535
  *   network 3, hostonly: VM port 51, adapter 53 (192.168.56.0/24)
  *
@@ -28,8 +29,8 @@
  * with a large repeat count in one call; the NAT cases rewrite the frame
  * and the tables, so they run one packet a call, each from the original
  * frame; their bare program runs the same way (its number is the floor of
- * that method). XDP does not translate (it hands NAT to tc): its NAT rows
- * are the cost of that decision.
+ * that method). XDP translates the packets of live sessions (nat-out,
+ * nat-in); a new session it hands to tc (nat-new: the cost of deciding so).
  *
  * Output, one line a measurement: CASE KIND NS VERDICT
  * (KIND: xdp, tc, bare-xdp, bare-tc).
@@ -328,8 +329,9 @@ static void setup(void)
 	put_port(11, 1, vmf, NULL);
 	put_port(12, 1, vmf, NULL);
 	put_port(13, 1, vmf, NULL);
-	put_port(40, 0, XV_PORT_NAT_UPLINK, "203.0.113.2");
-	put_port(41, 2, XV_PORT_VM | XV_PORT_XDP_TARGET, NULL);
+	/* The uplink as a NIC (no checksum to verify), the VM on a veth. */
+	put_port(40, 0, XV_PORT_NAT_UPLINK | XV_PORT_XDP_TARGET, "203.0.113.2");
+	put_port(41, 2, vmf, NULL);
 	put_port(43, 2, XV_PORT_ADAPTER | XV_PORT_XDP_TARGET, NULL);
 	put_port(51, 3, vmf, NULL);
 	put_port(53, 3, XV_PORT_ADAPTER | XV_PORT_XDP_TARGET, NULL);

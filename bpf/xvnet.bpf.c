@@ -54,17 +54,17 @@ int xv_xdp_port(struct xdp_md *ctx)
 	__u32 in = ctx->ingress_ifindex, out = 0, out_flags = 0;
 	enum xv_drop why = XV_DROP_RUNT;
 	enum xv_verdict verdict;
-	bool to_router = false;
 	struct xv_port *port;
 	struct xv_net *net;
 	struct xv_stats *s;
+	__u64 now, ageing_ns;
 	long ret;
 
 	port = bpf_map_lookup_elem(&xv_port, &in);
 	if (!port)
 		return XDP_PASS;
 	if (port->flags & XV_PORT_NAT_UPLINK) {
-		ret = nat_xdp_inbound(ctx, in);
+		ret = nat_xdp_inbound(ctx, port);
 		if (ret != XV_NAT_PASS)
 			return ret;
 	}
@@ -83,19 +83,23 @@ int xv_xdp_port(struct xdp_md *ctx)
 		why = guard_frame(port, net, eth, data_end, in);
 	if (why != XV_DROP_MAX)
 		goto drop;
-	why = XV_DROP_RUNT;
-
-	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
-				s, &out, &out_flags, &why, &to_router);
-	if (verdict == XV_V_DROP)
+	now = bpf_ktime_get_coarse_ns();
+	ageing_ns = fdb_ageing_ns();
+	why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
+	if (why != XV_DROP_MAX)
 		goto drop;
-	if (to_router) {
-		ret = nat_xdp_outbound(ctx, in);
+	/* For the gateway: translated here, or routed by tc, never bridged. */
+	if (!mac_is_multicast(eth->h_dest) && bridge_to_router(port, net, eth)) {
+		ret = nat_xdp_outbound(ctx, port, net, port->net, s);
 		if (ret == XV_NAT_PASS)
 			goto to_tc;
 		xdp_count_rx(s, data_end - data);
 		return ret;
 	}
+	verdict = bridge_forward(port, net, eth, in, now, ageing_ns, &out,
+				 &out_flags, &why);
+	if (verdict == XV_V_DROP)
+		goto drop;
 	if (verdict != XV_V_FORWARD ||
 	    !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;

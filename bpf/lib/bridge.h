@@ -21,39 +21,52 @@ enum xv_verdict {
 };
 
 /*
- * *to_router is set for a frame to a nat network's gateway: the router
- * (tc, nat.h) sees it first; the verdict says where the bridge would take
- * it (the host adapter) when the router does not.
+ * Check the frame's source MAC and learn it; XV_DROP_MAX when the frame may
+ * go on, else why not.
  */
-static __always_inline enum xv_verdict
-bridge_decide(const struct xv_port *port, const struct xv_net *net,
-	      const struct ethhdr *eth, __u32 in, __u64 now,
-	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
-	      enum xv_drop *why, bool *to_router)
+static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
+						 const struct xv_net *net,
+						 const struct ethhdr *eth,
+						 __u32 in, __u64 now,
+						 __u64 ageing_ns,
+						 struct xv_stats *s)
 {
-	__u64 ageing_ns = fdb_ageing_ns();
 	struct xv_fdb_val *src;
+	enum xv_drop why;
+
+	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source))
+		return XV_DROP_BAD_SRC;
+	src = fdb_find(port->net, eth->h_source);
+	if (port->flags & XV_PORT_VM) {
+		why = guard_source(port, net, eth->h_source, in, now,
+				   ageing_ns, src);
+		if (why != XV_DROP_MAX)
+			return why;
+	}
+	fdb_learn(port->net, eth->h_source, in, now, src, s);
+	return XV_DROP_MAX;
+}
+
+/* A VM's unicast frame to a nat network's gateway: for the router first. */
+static __always_inline bool bridge_to_router(const struct xv_port *port,
+					     const struct xv_net *net,
+					     const struct ethhdr *eth)
+{
+	return net->mode == XV_MODE_NAT && !(port->flags & XV_PORT_ADAPTER) &&
+	       mac_equal(eth->h_dest, net->host_mac);
+}
+
+/* Where a learned frame goes by its destination MAC. */
+static __always_inline enum xv_verdict
+bridge_forward(const struct xv_port *port, const struct xv_net *net,
+	       const struct ethhdr *eth, __u32 in, __u64 now, __u64 ageing_ns,
+	       __u32 *out_ifindex, __u32 *out_flags, enum xv_drop *why)
+{
 	struct xv_port *target;
 	__u32 ifindex;
 
-	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source)) {
-		*why = XV_DROP_BAD_SRC;
-		return XV_V_DROP;
-	}
-	src = fdb_find(port->net, eth->h_source);
-	if (port->flags & XV_PORT_VM) {
-		*why = guard_source(port, net, eth->h_source, in, now,
-				    ageing_ns, src);
-		if (*why != XV_DROP_MAX)
-			return XV_V_DROP;
-	}
-	fdb_learn(port->net, eth->h_source, in, now, src, s);
-
 	if (mac_is_multicast(eth->h_dest))
 		return XV_V_FLOOD;
-	*to_router = net->mode == XV_MODE_NAT &&
-		     mac_equal(eth->h_dest, net->host_mac) &&
-		     !(port->flags & XV_PORT_ADAPTER);
 	if (net->mode == XV_MODE_BRIDGE && net->uplink &&
 	    mac_equal(eth->h_dest, net->host_mac))
 		return XV_V_HOST;
@@ -75,6 +88,28 @@ bridge_decide(const struct xv_port *port, const struct xv_net *net,
 	*out_ifindex = ifindex;
 	*out_flags = target->flags;
 	return XV_V_FORWARD;
+}
+
+/*
+ * Learn, then decide. *to_router is set for a frame to a nat network's
+ * gateway: the router (nat.h) sees it first; the verdict says where the
+ * bridge would take it (the host adapter) when the router does not.
+ */
+static __always_inline enum xv_verdict
+bridge_decide(const struct xv_port *port, const struct xv_net *net,
+	      const struct ethhdr *eth, __u32 in, __u64 now,
+	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
+	      enum xv_drop *why, bool *to_router)
+{
+	__u64 ageing_ns = fdb_ageing_ns();
+
+	*why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
+	if (*why != XV_DROP_MAX)
+		return XV_V_DROP;
+	*to_router = !mac_is_multicast(eth->h_dest) &&
+		     bridge_to_router(port, net, eth);
+	return bridge_forward(port, net, eth, in, now, ageing_ns, out_ifindex,
+			      out_flags, why);
 }
 
 /*

@@ -406,10 +406,16 @@ nat_flow_find(const struct xv_nat_map *m, __be32 remote, __be16 rport,
 }
 
 /*
+ * Times are written at most once a second, the way the FDB refreshes: a
+ * write per packet dirties the entries' cache lines (and bounces them
+ * between CPUs), and timeouts are tens of seconds and more.
+ */
+#define XV_NAT_REFRESH_NS	1000000000ULL
+
+/*
  * A packet of live flow f of mapping m: its TCP state, its idle time, and
  * the mapping's life stretched to the flow's timeout. outbound: the VM
- * sent it. Fields are written only when they change: the clock is coarse,
- * and a write per packet would bounce the entry's cache line between CPUs.
+ * sent it.
  */
 static __always_inline void nat_flow_seen(struct xv_nat_map *m,
 					  struct xv_nat_flow *f, __u8 proto,
@@ -424,12 +430,13 @@ static __always_inline void nat_flow_seen(struct xv_nat_map *m,
 	} else if (!outbound && f->state == XV_NAT_NEW) {
 		f->state = XV_NAT_ESTABLISHED;
 	}
-	if (f->seen_ns != now)
+	if (now - f->seen_ns >= XV_NAT_REFRESH_NS)
 		f->seen_ns = now;
-	if (m->seen_ns != now)
+	if (now - m->seen_ns >= XV_NAT_REFRESH_NS)
 		m->seen_ns = now;
 	until = now + nat_timeout(cfg, proto, f->state);
-	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
+	if (!(m->flags & XV_NAT_STATIC) &&
+	    (__s64)(until - m->expires_ns) >= (__s64)XV_NAT_REFRESH_NS)
 		m->expires_ns = until;
 }
 

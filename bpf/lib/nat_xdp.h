@@ -165,10 +165,13 @@ static __always_inline void nat_xdp_rewrite(struct iphdr *iph, void *data_end,
  */
 
 /*
- * A VM's packet to the gateway MAC, arrived on VM port in. XDP_REDIRECT
- * when it left translated, XV_NAT_PASS for tc.
+ * A VM's packet to the gateway MAC, arrived on port of network net (netid).
+ * XDP_REDIRECT when it left translated, XV_NAT_PASS for tc.
  */
-__attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx, __u32 in)
+__attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
+					       const struct xv_port *port,
+					       const struct xv_net *net,
+					       __u32 netid, struct xv_stats *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -182,20 +185,12 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx, __u32 in)
 	const struct xv_cfg *cfg;
 	struct xv_nat_flow *f;
 	struct xv_nat_map *m;
-	const struct xv_port *port;
-	const struct xv_net *net;
-	struct xv_stats *s;
-	__u32 netid, uplink;
+	__u32 uplink;
 	__be32 outside;
 
-	port = bpf_map_lookup_elem(&xv_port, &in);
-	if (!port)
+	/* (a global function's pointers may be NULL as far as it knows) */
+	if (!port || !net || net->mode != XV_MODE_NAT)
 		return XV_NAT_PASS;
-	netid = port->net;
-	net = bpf_map_lookup_elem(&xv_net, &netid);
-	if (!net || net->mode != XV_MODE_NAT)
-		return XV_NAT_PASS;
-	s = stats_get(netid);
 	uplink = net->uplink;
 	if ((void *)(iph + 1) > data_end ||
 	    !nat_xdp_parse(eth, data_end, ICMP_ECHO, &p))
@@ -251,10 +246,11 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx, __u32 in)
 }
 
 /*
- * A frame arriving on nat uplink in: a reply of a live flow goes to its
+ * A frame arriving on nat uplink upl: a reply of a live flow goes to its
  * VM. XDP_REDIRECT when it did, XV_NAT_PASS for tc.
  */
-__attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx, __u32 in)
+__attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
+					      const struct xv_port *upl)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -263,7 +259,7 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx, __u32 in)
 	struct iphdr *iph = (void *)(eth + 1);
 	struct nat_xdp_pkt p = {};
 	struct xv_neigh_key nk = {};
-	const struct xv_port *upl, *target;
+	const struct xv_port *target;
 	const struct xv_net *net;
 	const struct xv_cfg *cfg;
 	struct xv_nat_flow *f;
@@ -273,7 +269,6 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx, __u32 in)
 	__u8 mac[ETH_ALEN];
 	__u32 netid, out;
 
-	upl = bpf_map_lookup_elem(&xv_port, &in);
 	if (!upl || !(upl->flags & XV_PORT_NAT_UPLINK))
 		return XV_NAT_PASS;
 	if ((void *)(iph + 1) > data_end ||
