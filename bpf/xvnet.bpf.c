@@ -131,10 +131,11 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	__u32 in = skb->ifindex, out = 0, out_flags = 0;
 	enum xv_drop why = XV_DROP_MAX;
 	enum xv_verdict verdict;
-	bool to_router = false;
 	struct xv_port *port;
 	struct xv_net *net;
 	struct xv_stats *s;
+	__u64 now, ageing_ns;
+	bool nat_vm;
 
 	/* Our own delivery into the host stack: it is the host's now. */
 	if (skb->mark == XV_MARK_HOST) {
@@ -177,18 +178,41 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
 	}
-	verdict = bridge_decide(port, net, eth, in, bpf_ktime_get_coarse_ns(),
-				s, &out, &out_flags, &why, &to_router);
-	/* Only a frame the bridge accepts may teach where an address lives. */
-	if (verdict != XV_V_DROP && net->mode == XV_MODE_NAT &&
-	    (port->flags & XV_PORT_VM))
-		learn_inside_neigh(port->net, net, eth, data_end);
-	if (to_router && verdict != XV_V_DROP) {
-		int ret = nat_outbound(skb, net, port->net, s);
+	now = bpf_ktime_get_coarse_ns();
+	ageing_ns = fdb_ageing_ns();
+	why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
+	if (why != XV_DROP_MAX) {
+		stats_drop(s, why);
+		return TC_ACT_SHOT;
+	}
+	nat_vm = net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM);
+	if (!mac_is_multicast(eth->h_dest) && bridge_to_router(port, net, eth)) {
+		/*
+		 * For the gateway: the router first; what it does not take,
+		 * the bridge carries on to the host adapter.
+		 */
+		int ret;
 
-		/* Not translated: for the host, bridged to its adapter. */
+		if (nat_vm)
+			learn_inside_neigh(port->net, net, eth, data_end);
+		ret = nat_outbound(skb, net, port->net, s);
 		if (ret != XV_NAT_PASS)
 			return ret;
+		/* Read again: the router may have moved the packet data. */
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > data_end)
+			return TC_ACT_SHOT;
+		verdict = bridge_forward(port, net, eth, in, now, ageing_ns,
+					 &out, &out_flags, &why);
+	} else {
+		verdict = bridge_forward(port, net, eth, in, now, ageing_ns,
+					 &out, &out_flags, &why);
+		/* Only a frame the bridge accepts may teach where an address
+		 * lives. */
+		if (verdict != XV_V_DROP && nat_vm)
+			learn_inside_neigh(port->net, net, eth, data_end);
 	}
 	switch (verdict) {
 	case XV_V_FORWARD:

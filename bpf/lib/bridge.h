@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The L2 bridge decision shared by the XDP and tc programs: learn the source,
- * then say where the frame goes (one port, every port, the host stack, or
- * nowhere and why). The caller turns the verdict into its own actions; only
- * tc can flood (clone) or deliver into the host stack, so XDP hands those
- * verdicts to tc with XDP_PASS.
+ * The L2 bridge decision shared by the XDP and tc programs: learn the source
+ * (bridge_learn), hand a frame for a nat network's gateway to the router
+ * first (bridge_to_router, nat.h), then say where the frame goes
+ * (bridge_forward: one port, every port, the host stack, or nowhere and
+ * why). The caller turns the verdict into its own actions; only tc can
+ * flood (clone) or deliver into the host stack, so XDP hands those verdicts
+ * to tc with XDP_PASS.
  */
 #ifndef XV_BRIDGE_H
 #define XV_BRIDGE_H
@@ -88,28 +90,6 @@ bridge_forward(const struct xv_port *port, const struct xv_net *net,
 	*out_ifindex = ifindex;
 	*out_flags = target->flags;
 	return XV_V_FORWARD;
-}
-
-/*
- * Learn, then decide. *to_router is set for a frame to a nat network's
- * gateway: the router (nat.h) sees it first; the verdict says where the
- * bridge would take it (the host adapter) when the router does not.
- */
-static __always_inline enum xv_verdict
-bridge_decide(const struct xv_port *port, const struct xv_net *net,
-	      const struct ethhdr *eth, __u32 in, __u64 now,
-	      struct xv_stats *s, __u32 *out_ifindex, __u32 *out_flags,
-	      enum xv_drop *why, bool *to_router)
-{
-	__u64 ageing_ns = fdb_ageing_ns();
-
-	*why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
-	if (*why != XV_DROP_MAX)
-		return XV_V_DROP;
-	*to_router = !mac_is_multicast(eth->h_dest) &&
-		     bridge_to_router(port, net, eth);
-	return bridge_forward(port, net, eth, in, now, ageing_ns, out_ifindex,
-			      out_flags, why);
 }
 
 /*

@@ -236,7 +236,12 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	if (bpf_redirect_map(&xv_tx, uplink, 0) != XDP_REDIRECT)
 		return XV_NAT_PASS;
 
-	learn_inside_neigh(netid, net, eth, data_end);
+	/*
+	 * The MAC behind the VM's address was learned when tc made the
+	 * mapping; only another MAC sending from it is news.
+	 */
+	if (!mac_equal(eth->h_source, m->vm_mac))
+		learn_inside_neigh(netid, net, eth, data_end);
 	nat_flow_seen(m, f, p.proto, p.tcp_flags, true, cfg, now);
 	nat_xdp_rewrite(iph, data_end, true, outside, m->outside_port);
 	mac_copy(eth->h_dest, fib.dmac);
