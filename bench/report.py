@@ -216,7 +216,7 @@ def sec_memory():
     s = flow + mapping
     md.append(f"An FDB entry: {per_entry('xv_fdb'):.0f} bytes. A NAT session (its flow, plus its mapping in "
               f"xv_nat_out and xv_nat_in when the mapping serves it alone): {s:.0f} bytes; a further flow "
-              f"of the same mapping: {flow:.0f} bytes. LRU hash maps preallocate every entry: this memory "
+              f"of the same mapping: {flow:.0f} bytes. The hash maps preallocate every entry: this memory "
               "is taken at `up`, used or not.\n")
     target("NAT session map memory (flow + mapping)", s, "<= 128 bytes", s <= 128, "bytes")
 
@@ -251,8 +251,9 @@ def sec_cost():
     md.append("")
     md.append("bridge-forward, flood and isolation-drop: one call with a large repeat count; nat-*: one "
               "packet a call from the original frame (the programs rewrite it), so their bare numbers "
-              "include the timer's floor for a single run. XDP hands NAT and floods to tc: its rows for "
-              "those are the cost of that decision; tc flood includes sending the clones.\n")
+              "include the timer's floor for a single run. XDP translates nat-out and nat-in itself; it hands "
+              "new sessions and floods to tc: its rows for those are the cost of that decision; tc flood "
+              "includes sending the clones.\n")
 
 
 sec_l2()

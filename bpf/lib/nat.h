@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Source NAT for nat networks, on the tc path (skb helpers keep checksum
- * offload state right; XDP hands these frames here).
+ * Source NAT for nat networks, the whole job on the tc path (skb helpers
+ * keep checksum offload state right). XDP translates the plain packets of
+ * live flows itself (nat_xdp.h) and hands everything else here.
  *
  * Outbound, a VM's IPv4 packet to the gateway MAC whose destination is
  * neither in the subnet nor a host address, and which the host routes out
