@@ -24,7 +24,7 @@
 
 #define LEASE_TIME	"1h"
 #define STOP_WAIT_MS	3000
-#define START_WAIT_MS	2000
+#define START_WAIT_MS	5000	/* a loaded machine: dnsmasq writes its pid file late */
 
 struct dpaths {
 	char dir[1024];

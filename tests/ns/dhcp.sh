@@ -196,7 +196,7 @@ failed_reload_restores() {
 			return 1
 		fi
 		if ! kill -0 "$(daemon_pid nat0)" 2>/dev/null; then
-			CHECK_WHY="failure at step $k of $n: no dnsmasq for nat0 after rollback"
+			CHECK_WHY="failure at step $k of $n: no dnsmasq for nat0 after rollback ($(tail -n 3 "$TMP/fail.out" | tr '\n' ' '))"
 			return 1
 		fi
 	done
