@@ -105,13 +105,13 @@ int main(int argc, char **argv)
 			    bpf_map_update_elem(fd_in, &ik, &v, BPF_ANY))
 				goto fail;
 		}
-		fk.outside_addr = outside;
+		fk.inside_addr = htonl(0x0a630000 | m);
 		fk.remote_addr = htonl(0xc6330000 | (i / nmap));  /* 198.51.x.y */
-		fk.outside_port = htons(1 + m);
+		fk.inside_port = htons(5000);
 		fk.remote_port = htons(53);
 		fk.proto = IPPROTO_UDP;
-		fv.inside_addr = htonl(0x0a630000 | m);
-		fv.inside_port = htons(5000);
+		fv.outside_addr = outside;
+		fv.outside_port = htons(1 + m);
 		fv.state = XV_NAT_ESTABLISHED;
 		fv.seen_ns = now;
 		if (bpf_map_update_elem(fd_flow, &fk, &fv, BPF_ANY))

@@ -162,9 +162,9 @@ struct xv_cfg {
  * destination). xv_nat_out finds it from inside, xv_nat_in from outside.
  * A flow is one (mapping, remote endpoint) pair: it carries the filtering
  * permission, the TCP state and the idle time that decide expiry. ICMP echo
- * uses the identifier as its port. Expired entries are ignored when found
- * and reclaimed when their key is needed again; the maps are LRU, so space
- * recycles without a daemon.
+ * uses the identifier as its port. A mapping lives at least as long as its
+ * flows. Expired entries are ignored when found and reclaimed when their
+ * key is needed again; the collector (gc.h) removes the rest.
  */
 struct xv_nat_out_key {
 	__be32 addr;		/* inside address */
@@ -197,10 +197,14 @@ struct xv_nat_map {	/* value of xv_nat_out and xv_nat_in */
 	__u64 expires_ns;	/* seen_ns + the longest timeout of its flows */
 };
 
+/*
+ * A flow is keyed by its inside endpoint and its remote one, so that an
+ * outbound packet finds it, and its outside port, with one lookup.
+ */
 struct xv_nat_flow_key {
-	__be32 outside_addr;
+	__be32 inside_addr;
 	__be32 remote_addr;
-	__be16 outside_port;
+	__be16 inside_port;	/* or ICMP echo id */
 	__be16 remote_port;	/* ICMP echo: 0 */
 	__u8 proto;
 	__u8 pad[3];
@@ -249,11 +253,11 @@ enum xv_nat_state {
 };
 
 struct xv_nat_flow {
-	__be32 inside_addr;
-	__be16 inside_port;
+	__be32 outside_addr;	/* its mapping's outside address:port */
+	__be16 outside_port;
 	__u8 state;		/* enum xv_nat_state */
 	__u8 pad;
-	__u64 seen_ns;
+	__u64 seen_ns;		/* last packet, written at most once a second */
 };
 
 /*

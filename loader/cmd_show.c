@@ -189,7 +189,7 @@ static void nat_use(const struct xv_state *st, const struct xv_cfg *k,
 		fk = fnext;
 		prev = &fk;
 		if (bpf_map_lookup_elem(st->nat_flow_fd, &fk, &flow) ||
-		    (flow.inside_addr & net->mask) != net->subnet)
+		    (fk.inside_addr & net->mask) != net->subnet)
 			continue;
 		if (now - flow.seen_ns < flow_timeout(k, fk.proto, flow.state))
 			u->flows++;
@@ -542,8 +542,8 @@ static int cmp_row(const void *a, const void *b)
 static __u32 flow_net(const struct xv_state *st, const struct xv_nat_flow_key *k,
 		      const struct xv_nat_flow *f, const struct xv_net *nets)
 {
-	struct xv_nat_in_key ik = { .addr = k->outside_addr,
-				    .port = k->outside_port,
+	struct xv_nat_in_key ik = { .addr = f->outside_addr,
+				    .port = f->outside_port,
 				    .proto = k->proto };
 	struct xv_nat_map m;
 
@@ -552,7 +552,7 @@ static __u32 flow_net(const struct xv_state *st, const struct xv_nat_flow_key *k
 		return m.net;
 	for (__u32 id = 1; id < XV_MAX_NETS; id++)
 		if (nets[id].mode == XV_MODE_NAT &&
-		    (f->inside_addr & nets[id].mask) == nets[id].subnet)
+		    (k->inside_addr & nets[id].mask) == nets[id].subnet)
 			return id;
 	return 0;
 }
@@ -585,10 +585,10 @@ static int collect_nat(const struct xv_state *st, const struct xv_cfg *k,
 			continue;
 		r.proto = fk.proto;
 		r.state = f.state;
-		r.in_addr = f.inside_addr;
-		r.in_port = ntohs(f.inside_port);
-		r.out_addr = fk.outside_addr;
-		r.out_port = ntohs(fk.outside_port);
+		r.in_addr = fk.inside_addr;
+		r.in_port = ntohs(fk.inside_port);
+		r.out_addr = f.outside_addr;
+		r.out_port = ntohs(f.outside_port);
 		r.rem_addr = fk.remote_addr;
 		r.rem_port = ntohs(fk.remote_port);
 		r.idle_s = idle / 1000000000ULL;

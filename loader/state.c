@@ -270,7 +270,7 @@ static bool flow_of_subnet(const void *key, const void *val, const void *arg)
 	const struct nat_scope *s = arg;
 
 	return s->mask &&
-	       (((const struct xv_nat_flow *)val)->inside_addr & s->mask) ==
+	       (((const struct xv_nat_flow_key *)key)->inside_addr & s->mask) ==
 	       s->subnet;
 }
 

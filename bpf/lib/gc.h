@@ -34,7 +34,7 @@ static long gc_flow(struct bpf_map *map, struct xv_nat_flow_key *k,
 {
 	if (c->now - f->seen_ns <= nat_timeout(c->cfg, k->proto, f->state))
 		return 0;
-	nat_count_put(f->inside_addr);
+	nat_count_put(k->inside_addr);
 	bpf_map_delete_elem(map, k);
 	c->flows++;
 	return 0;

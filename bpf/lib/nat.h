@@ -381,16 +381,30 @@ static __always_inline void nat_count_put(__be32 addr)
 }
 
 static __always_inline struct xv_nat_flow_key
-nat_flow_key(const struct xv_nat_map *m, __be32 remote, __be16 rport,
+nat_flow_key(__be32 inside, __be16 iport, __be32 remote, __be16 rport,
 	     __u8 proto)
 {
 	struct xv_nat_flow_key fk = {
-		.outside_addr = m->outside_addr, .remote_addr = remote,
-		.outside_port = m->outside_port,
+		.inside_addr = inside, .remote_addr = remote,
+		.inside_port = iport,
 		.remote_port = proto == IPPROTO_ICMP ? 0 : rport, .proto = proto,
 	};
 
 	return fk;
+}
+
+/* The live flow of inside endpoint inside:iport with remote:rport, or NULL. */
+static __always_inline struct xv_nat_flow *
+nat_flow_lookup(__be32 inside, __be16 iport, __be32 remote, __be16 rport,
+		__u8 proto, const struct xv_cfg *cfg, __u64 now)
+{
+	struct xv_nat_flow_key fk = nat_flow_key(inside, iport, remote, rport,
+						 proto);
+	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+
+	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state))
+		return NULL;
+	return f;
 }
 
 /* The live flow of mapping m with remote:rport, or NULL. */
@@ -398,10 +412,11 @@ static __always_inline struct xv_nat_flow *
 nat_flow_find(const struct xv_nat_map *m, __be32 remote, __be16 rport,
 	      __u8 proto, const struct xv_cfg *cfg, __u64 now)
 {
-	struct xv_nat_flow_key fk = nat_flow_key(m, remote, rport, proto);
-	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+	struct xv_nat_flow *f = nat_flow_lookup(m->inside_addr, m->inside_port,
+						remote, rport, proto, cfg, now);
 
-	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state))
+	if (!f || f->outside_port != m->outside_port ||
+	    f->outside_addr != m->outside_addr)
 		return NULL;
 	return f;
 }
@@ -413,31 +428,51 @@ nat_flow_find(const struct xv_nat_map *m, __be32 remote, __be16 rport,
  */
 #define XV_NAT_REFRESH_NS	1000000000ULL
 
-/*
- * A packet of live flow f of mapping m: its TCP state, its idle time, and
- * the mapping's life stretched to the flow's timeout. outbound: the VM
- * sent it.
- */
-static __always_inline void nat_flow_seen(struct xv_nat_map *m,
-					  struct xv_nat_flow *f, __u8 proto,
-					  __u8 tcp_flags, bool outbound,
-					  const struct xv_cfg *cfg, __u64 now)
-{
-	__u64 until;
+#define TCP_FLAG_FIN	0x01
+#define TCP_FLAG_SYN	0x02
+#define TCP_FLAG_RST	0x04
 
-	if (proto == IPPROTO_TCP && (tcp_flags & (0x01 | 0x04))) {	/* FIN, RST */
-		if (f->state != XV_NAT_CLOSING)
-			f->state = XV_NAT_CLOSING;
-	} else if (!outbound && f->state == XV_NAT_NEW) {
+/*
+ * Does a packet of live flow f change it: its TCP state, or its idle time
+ * (a second after the last write)? outbound: the VM sent it.
+ */
+static __always_inline bool nat_flow_due(const struct xv_nat_flow *f,
+					 __u8 proto, __u8 tcp_flags,
+					 bool outbound, __u64 now)
+{
+	if (proto == IPPROTO_TCP && (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+		return f->state != XV_NAT_CLOSING ||
+		       now - f->seen_ns >= XV_NAT_REFRESH_NS;
+	if (!outbound && f->state == XV_NAT_NEW)
+		return true;
+	return now - f->seen_ns >= XV_NAT_REFRESH_NS;
+}
+
+/* Write what nat_flow_due found: the state, and the time of the packet. */
+static __always_inline void nat_flow_seen(struct xv_nat_flow *f, __u8 proto,
+					  __u8 tcp_flags, bool outbound,
+					  __u64 now)
+{
+	if (proto == IPPROTO_TCP && (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+		f->state = XV_NAT_CLOSING;
+	else if (!outbound && f->state == XV_NAT_NEW)
 		f->state = XV_NAT_ESTABLISHED;
-	}
-	if (now - f->seen_ns >= XV_NAT_REFRESH_NS)
-		f->seen_ns = now;
-	if (now - m->seen_ns >= XV_NAT_REFRESH_NS)
-		m->seen_ns = now;
-	until = now + nat_timeout(cfg, proto, f->state);
-	if (!(m->flags & XV_NAT_STATIC) &&
-	    (__s64)(until - m->expires_ns) >= (__s64)XV_NAT_REFRESH_NS)
+	f->seen_ns = now;
+}
+
+/*
+ * Stretch mapping m's life to the timeout of its flow f, just written: a
+ * mapping lives at least as long as any of its flows.
+ */
+static __always_inline void nat_map_stretch(struct xv_nat_map *m,
+					    const struct xv_nat_flow *f,
+					    __u8 proto,
+					    const struct xv_cfg *cfg)
+{
+	__u64 until = f->seen_ns + nat_timeout(cfg, proto, f->state);
+
+	m->seen_ns = f->seen_ns;
+	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
 		m->expires_ns = until;
 }
 
@@ -451,34 +486,36 @@ nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
 	       __u32 max_sessions, __u64 now)
 {
-	struct xv_nat_flow_key fk = nat_flow_key(m, remote, rport, proto);
+	struct xv_nat_flow_key fk = nat_flow_key(m->inside_addr, m->inside_port,
+						 remote, rport, proto);
 	struct xv_nat_flow nf = {}, *f;
-	__be32 owner = 0;
+	bool made = false;
 
 	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
-	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state)) {
-		/* An expired flow of the same address is replaced in place. */
-		if (f)
-			owner = f->inside_addr;
-		if (owner != m->inside_addr &&
-		    !nat_count_take(m->inside_addr, max_sessions))
+	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state) ||
+	    f->outside_port != m->outside_port ||
+	    f->outside_addr != m->outside_addr) {
+		/* A dead flow of the key is replaced in place: it counts. */
+		if (!f && !nat_count_take(m->inside_addr, max_sessions))
 			return XV_DROP_SESSION_LIMIT;
-		nf.inside_addr = m->inside_addr;
-		nf.inside_port = m->inside_port;
+		nf.outside_addr = m->outside_addr;
+		nf.outside_port = m->outside_port;
 		nf.state = XV_NAT_NEW;
 		nf.seen_ns = now;
 		if (bpf_map_update_elem(&xv_nat_flow, &fk, &nf, BPF_ANY)) {
-			if (owner != m->inside_addr)
+			if (!f)
 				nat_count_put(m->inside_addr);
 			return XV_DROP_NAT_FULL;
 		}
-		if (owner && owner != m->inside_addr)
-			nat_count_put(owner);
 		f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
 		if (!f)
 			return XV_DROP_MAX;
+		made = true;
 	}
-	nat_flow_seen(m, f, proto, tcp_flags, outbound, cfg, now);
+	if (made || nat_flow_due(f, proto, tcp_flags, outbound, now)) {
+		nat_flow_seen(f, proto, tcp_flags, outbound, now);
+		nat_map_stretch(m, f, proto, cfg);
+	}
 	return XV_DROP_MAX;
 }
 

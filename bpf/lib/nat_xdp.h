@@ -28,10 +28,6 @@
 #include "lib/nat.h"
 #include "lib/csum.h"
 
-#define TCP_FLAG_FIN	0x01
-#define TCP_FLAG_SYN	0x02
-#define TCP_FLAG_RST	0x04
-
 /* What the fast path reads of a plain packet. */
 struct nat_xdp_pkt {
 	__be32 saddr, daddr;
@@ -164,6 +160,40 @@ static __always_inline void nat_xdp_rewrite(struct iphdr *iph, void *data_end,
  * their own: inlined, their branches would multiply those of the bridge.
  */
 
+#define NAT_XDP_OUTBOUND	1	/* nat_xdp_refresh: the VM sent it */
+#define NAT_XDP_WRITE		2	/* ... and the packet is on its way */
+
+/*
+ * Once a second of a flow (nat_flow_due): check that its mapping (the one
+ * of ok) still lives and is the flow's; 0 if so, -1 for tc. With
+ * NAT_XDP_WRITE, also write the flow's time and state and stretch the
+ * mapping's life. A stretched mapping lives at least a timeout (10 s and
+ * more) longer, so until the flow is due again its mapping need not be
+ * read: that is what lets one lookup serve a packet.
+ */
+__attribute__((noinline)) int nat_xdp_refresh(struct xv_nat_flow *f,
+					      const struct xv_nat_out_key *ok,
+					      __u32 tcp_flags, __u32 how)
+{
+	const struct xv_cfg *cfg = nat_cfg();
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct xv_nat_map *m;
+
+	if (!f || !ok)
+		return -1;
+	m = bpf_map_lookup_elem(&xv_nat_out, ok);
+	if (!m || !nat_map_alive(m, now) ||
+	    m->outside_port != f->outside_port ||
+	    m->outside_addr != f->outside_addr)
+		return -1;
+	if (how & NAT_XDP_WRITE) {
+		nat_flow_seen(f, ok->proto, tcp_flags,
+			      how & NAT_XDP_OUTBOUND, now);
+		nat_map_stretch(m, f, ok->proto, cfg);
+	}
+	return 0;
+}
+
 /*
  * A VM's packet to the gateway MAC, arrived on port of network net (netid).
  * XDP_REDIRECT when it left translated, XV_NAT_PASS for tc.
@@ -180,13 +210,13 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 	struct nat_xdp_pkt p = {};
-	struct xv_nat_out_key ok = {};
 	const struct xv_port *upl;
+	struct xv_nat_out_key ok = {};
 	const struct xv_cfg *cfg;
 	struct xv_nat_flow *f;
-	struct xv_nat_map *m;
 	__u32 uplink;
 	__be32 outside;
+	bool due;
 
 	/* (a global function's pointers may be NULL as far as it knows) */
 	if (!port || !net || net->mode != XV_MODE_NAT)
@@ -211,15 +241,18 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 		return XV_NAT_PASS;
 	}
 
+	/* One lookup finds the flow, and the outside port with it. */
+	cfg = nat_cfg();
+	f = nat_flow_lookup(p.saddr, p.sport, p.daddr, p.dport, p.proto, cfg,
+			    now);
+	if (!f || f->outside_addr != outside)
+		return XV_NAT_PASS;
+
 	ok.addr = p.saddr;
 	ok.port = p.sport;
 	ok.proto = p.proto;
-	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
-	if (!m || !nat_map_alive(m, now) || m->outside_addr != outside)
-		return XV_NAT_PASS;
-	cfg = nat_cfg();
-	f = nat_flow_find(m, p.daddr, p.dport, p.proto, cfg, now);
-	if (!f)
+	due = nat_flow_due(f, p.proto, p.tcp_flags, true, now);
+	if (due && nat_xdp_refresh(f, &ok, p.tcp_flags, NAT_XDP_OUTBOUND))
 		return XV_NAT_PASS;
 
 	fib.family = AF_INET;
@@ -236,14 +269,14 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	if (bpf_redirect_map(&xv_tx, uplink, 0) != XDP_REDIRECT)
 		return XV_NAT_PASS;
 
-	/*
-	 * The MAC behind the VM's address was learned when tc made the
-	 * mapping; only another MAC sending from it is news.
-	 */
-	if (!mac_equal(eth->h_source, m->vm_mac))
+	if (due) {
+		nat_xdp_refresh(f, &ok, p.tcp_flags,
+				NAT_XDP_OUTBOUND | NAT_XDP_WRITE);
+		/* (and whether another MAC now sends from the VM's address) */
 		learn_inside_neigh(netid, net, eth, data_end);
-	nat_flow_seen(m, f, p.proto, p.tcp_flags, true, cfg, now);
-	nat_xdp_rewrite(iph, data_end, true, outside, m->outside_port);
+	}
+
+	nat_xdp_rewrite(iph, data_end, true, outside, f->outside_port);
 	mac_copy(eth->h_dest, fib.dmac);
 	mac_copy(eth->h_source, fib.smac);
 	STAT_INC(s, nat_out);
@@ -264,15 +297,18 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	struct iphdr *iph = (void *)(eth + 1);
 	struct nat_xdp_pkt p = {};
 	struct xv_neigh_key nk = {};
+	struct xv_nat_in_key ik = {};
+	struct xv_nat_out_key ok = {};
 	const struct xv_port *target;
 	const struct xv_net *net;
 	const struct xv_cfg *cfg;
+	struct xv_nat_map *rin;
 	struct xv_nat_flow *f;
-	struct xv_nat_map *m;
 	struct xv_neigh *n;
 	struct xv_stats *s;
 	__u8 mac[ETH_ALEN];
 	__u32 netid, out;
+	bool due;
 
 	if (!upl || !(upl->flags & XV_PORT_NAT_UPLINK))
 		return XV_NAT_PASS;
@@ -280,22 +316,38 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	    !nat_xdp_parse(eth, data_end, ICMP_ECHOREPLY, &p) ||
 	    p.daddr != upl->addr)
 		return XV_NAT_PASS;
-	m = nat_find_in(p.daddr, p.dport, p.proto, now);
-	if (!m)
+	/*
+	 * The outside port names its inside endpoint (xv_nat_in, written
+	 * when the port was claimed); a live flow of that endpoint with this
+	 * remote, on this port, proves the mapping lives.
+	 */
+	ik.addr = p.daddr;
+	ik.port = p.dport;
+	ik.proto = p.proto;
+	rin = bpf_map_lookup_elem(&xv_nat_in, &ik);
+	if (!rin)
 		return XV_NAT_PASS;
-	netid = m->net;
+	cfg = nat_cfg();
+	f = nat_flow_lookup(rin->inside_addr, rin->inside_port, p.saddr,
+			    p.sport, p.proto, cfg, now);
+	if (!f || f->outside_port != p.dport || f->outside_addr != p.daddr)
+		return XV_NAT_PASS;	/* filtering, or a new flow: tc */
+	netid = rin->net;
 	net = bpf_map_lookup_elem(&xv_net, &netid);
 	if (!net)
 		return XV_NAT_PASS;
-	cfg = nat_cfg();
-	f = nat_flow_find(m, p.saddr, p.sport, p.proto, cfg, now);
-	if (!f)
-		return XV_NAT_PASS;	/* filtering, or a new flow: tc */
+
+	ok.addr = rin->inside_addr;
+	ok.port = rin->inside_port;
+	ok.proto = p.proto;
+	due = nat_flow_due(f, p.proto, p.tcp_flags, false, now);
+	if (due && nat_xdp_refresh(f, &ok, p.tcp_flags, 0))
+		return XV_NAT_PASS;
 
 	nk.net = netid;
-	nk.addr = m->inside_addr;
+	nk.addr = rin->inside_addr;
 	n = bpf_map_lookup_elem(&xv_neigh, &nk);
-	mac_copy(mac, n ? n->mac : m->vm_mac);
+	mac_copy(mac, n ? n->mac : rin->vm_mac);
 	if (mac_is_zero(mac))
 		return XV_NAT_PASS;
 	out = fdb_lookup(netid, mac, now, fdb_ageing_ns());
@@ -316,8 +368,11 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 		s->rx_packets++;
 		s->rx_bytes += data_end - data;
 	}
-	nat_flow_seen(m, f, p.proto, p.tcp_flags, false, cfg, now);
-	nat_xdp_rewrite(iph, data_end, false, m->inside_addr, m->inside_port);
+	if (due)
+		nat_xdp_refresh(f, &ok, p.tcp_flags, NAT_XDP_WRITE);
+
+	nat_xdp_rewrite(iph, data_end, false, rin->inside_addr,
+			rin->inside_port);
 	mac_copy(eth->h_dest, mac);
 	mac_copy(eth->h_source, net->host_mac);
 	STAT_INC(s, nat_in);

@@ -411,12 +411,12 @@ static int write_map(struct xvnet_traced *skel, const struct pf_map *e,
 		.net = e->net,
 	};
 	struct xv_nat_flow_key fk = {
-		.outside_addr = ik.addr, .remote_addr = htonl(e->remote),
-		.outside_port = ik.port, .proto = e->proto,
+		.inside_addr = ok.addr, .remote_addr = htonl(e->remote),
+		.inside_port = ok.port, .proto = e->proto,
 		.remote_port = e->proto == IPPROTO_ICMP ? 0 : htons(e->rport),
 	};
-	struct xv_nat_flow f = { .inside_addr = ok.addr,
-				 .inside_port = ok.port,
+	struct xv_nat_flow f = { .outside_addr = ik.addr,
+				 .outside_port = ik.port,
 				 .state = XV_NAT_ESTABLISHED };
 
 	if (e->vm_mac)

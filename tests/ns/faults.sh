@@ -53,7 +53,8 @@ fault_reload() {
 	b_send=$SEND_PID b_recv=$RECV_PID
 	setup "reload-streams-start$t" stream_start nat "$VM4" "$LAN" "$LAN_IP" 5002 $rate || return
 	n_send=$SEND_PID n_recv=$RECV_PID
-	flood_start flood-reload "$VM1" "$VM2_IP" 1500
+	# 15 s of pings at 5 ms: enough to span the reloads on a loaded machine
+	flood_start flood-reload "$VM1" "$VM2_IP" 3000
 	fl=$FLOOD_PID
 	sleep 0.3
 	check "reload-same-config$t" xv "$H" reload -c "$TMP/c1.conf"

@@ -1198,12 +1198,12 @@ static int nat_map_write(const struct nat_ment *e, __u64 now)
 	return 0;
 }
 
-static struct xv_nat_flow_key flow_key(__u16 out_port, __u32 remote,
-				       __u16 rport, __u8 proto)
+static struct xv_nat_flow_key flow_key(__u32 in_addr, __u16 in_port,
+				       __u32 remote, __u16 rport, __u8 proto)
 {
 	struct xv_nat_flow_key k = {
-		.outside_addr = htonl(OUT_IP), .remote_addr = htonl(remote),
-		.outside_port = htons(out_port),
+		.inside_addr = htonl(in_addr), .remote_addr = htonl(remote),
+		.inside_port = htons(in_port),
 		.remote_port = proto == IPPROTO_ICMP ? 0 : htons(rport),
 		.proto = proto,
 	};
@@ -1213,11 +1213,11 @@ static struct xv_nat_flow_key flow_key(__u16 out_port, __u32 remote,
 
 static int nat_flow_write(const struct nat_fent *e, __u64 now)
 {
-	struct xv_nat_flow_key k = flow_key(e->out_port, e->remote, e->rport,
-					    e->proto);
+	struct xv_nat_flow_key k = flow_key(e->in_addr, e->in_port, e->remote,
+					    e->rport, e->proto);
 	struct xv_nat_flow v = {
-		.inside_addr = htonl(e->in_addr),
-		.inside_port = htons(e->in_port), .state = e->state,
+		.outside_addr = htonl(OUT_IP),
+		.outside_port = htons(e->out_port), .state = e->state,
 	};
 
 	v.seen_ns = e->age == AGE_OLD ?
@@ -1444,8 +1444,8 @@ static void want_flow_check(const struct nat_fwant *w, __u16 got_port,
 			    __u64 t0, __u64 t1, struct result *r)
 {
 	__u16 port = w->out_port == PORT_OUT ? got_port : w->out_port;
-	struct xv_nat_flow_key k = flow_key(port, w->remote, w->rport,
-					    w->proto);
+	struct xv_nat_flow_key k = flow_key(w->in_addr, w->in_port, w->remote,
+					    w->rport, w->proto);
 	static const char *const st[] = { "new", "established", "closing" };
 	struct xv_nat_flow f;
 	char a[16];
@@ -1463,11 +1463,10 @@ static void want_flow_check(const struct nat_fwant *w, __u16 got_port,
 		     port, a, w->rport, w->proto);
 		return;
 	}
-	if (f.inside_addr != htonl(w->in_addr) ||
-	    f.inside_port != htons(w->in_port))
-		fail(r, "flow 203.0.113.2:%u - %s:%u/%u: expected inside %#x:%u got %#x:%u",
+	if (f.outside_addr != htonl(OUT_IP) || f.outside_port != htons(port))
+		fail(r, "flow 203.0.113.2:%u - %s:%u/%u: expected of inside %#x:%u, outside 203.0.113.2:%u got outside %#x:%u",
 		     port, a, w->rport, w->proto, w->in_addr, w->in_port,
-		     ntohl(f.inside_addr), ntohs(f.inside_port));
+		     port, ntohl(f.outside_addr), ntohs(f.outside_port));
 	if (w->st != FL_ANY && f.state != want_state)
 		fail(r, "flow 203.0.113.2:%u - %s:%u/%u: expected state %s got %u",
 		     port, a, w->rport, w->proto, st[want_state], f.state);
