@@ -919,9 +919,10 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	struct nat_pkt p = {};
 	struct xv_nat_map *m, *hairpin = NULL;
 	const struct xv_port *upl;
+	struct xv_nat_flow *f;
 	__u8 vm_mac[ETH_ALEN];
 	__be32 outside, target = 0;
-	__be16 target_port = 0;
+	__be16 target_port = 0, out_port;
 	__u32 uplink = net->uplink;
 	void *data, *data_end;
 	enum xv_drop why;
@@ -1020,23 +1021,37 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		return TC_ACT_SHOT;
 	}
 
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (data + ETH_HLEN > data_end)
-		return TC_ACT_SHOT;
-	mac_copy(vm_mac, ((struct ethhdr *)data)->h_source);
-	m = nat_map_get(&p, net, netid, outside, vm_mac, now, s);
-	if (!m)
-		return TC_ACT_SHOT;
-	why = nat_flow_touch(m, hairpin ? target : p.daddr,
-			     hairpin ? target_port : p.dport, p.proto,
-			     p.tcp_flags, true, cfg, net->max_sessions, now);
-	if (why != XV_DROP_MAX) {
-		stats_drop(s, why);
-		return TC_ACT_SHOT;
+	/*
+	 * A flow whose time was written within the second: its mapping was
+	 * alive and stretched then, for a timeout at least (nat_map_stretch),
+	 * so the flow's outside port is all this packet needs.
+	 */
+	f = hairpin ? NULL : nat_flow_lookup(p.saddr, p.sport, p.daddr,
+					     p.dport, p.proto, cfg, now);
+	if (f && f->outside_addr == outside &&
+	    !nat_flow_due(f, p.proto, p.tcp_flags, true, now)) {
+		out_port = f->outside_port;
+	} else {
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		if (data + ETH_HLEN > data_end)
+			return TC_ACT_SHOT;
+		mac_copy(vm_mac, ((struct ethhdr *)data)->h_source);
+		m = nat_map_get(&p, net, netid, outside, vm_mac, now, s);
+		if (!m)
+			return TC_ACT_SHOT;
+		why = nat_flow_touch(m, hairpin ? target : p.daddr,
+				     hairpin ? target_port : p.dport, p.proto,
+				     p.tcp_flags, true, cfg, net->max_sessions,
+				     now);
+		if (why != XV_DROP_MAX) {
+			stats_drop(s, why);
+			return TC_ACT_SHOT;
+		}
+		out_port = m->outside_port;
 	}
 	nat_set_addr(skb, &p, true, outside);
-	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
+	nat_set_port(skb, &p, p.sport_off, p.sport, out_port);
 	STAT_INC(s, nat_out);
 	if (hairpin) {
 		nat_set_addr(skb, &p, false, target);
