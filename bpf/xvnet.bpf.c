@@ -58,6 +58,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	struct xv_net *net;
 	struct xv_stats *s;
 	__u64 now, ageing_ns;
+	bool wrote = false;
 	long ret;
 
 	port = bpf_map_lookup_elem(&xv_port, &in);
@@ -85,7 +86,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 		goto drop;
 	now = bpf_ktime_get_coarse_ns();
 	ageing_ns = fdb_ageing_ns();
-	why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
+	why = bridge_learn(port, net, eth, in, now, ageing_ns, s, &wrote);
 	if (why != XV_DROP_MAX)
 		goto drop;
 	/* For the gateway: translated here, or routed by tc, never bridged. */
@@ -135,7 +136,7 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	struct xv_net *net;
 	struct xv_stats *s;
 	__u64 now, ageing_ns;
-	bool nat_vm;
+	bool learn_neigh, wrote = false;
 
 	/* Our own delivery into the host stack: it is the host's now. */
 	if (skb->mark == XV_MARK_HOST) {
@@ -180,12 +181,17 @@ int xv_tc_ingress(struct __sk_buff *skb)
 	}
 	now = bpf_ktime_get_coarse_ns();
 	ageing_ns = fdb_ageing_ns();
-	why = bridge_learn(port, net, eth, in, now, ageing_ns, s);
+	why = bridge_learn(port, net, eth, in, now, ageing_ns, s, &wrote);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
 	}
-	nat_vm = net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM);
+	/*
+	 * The MAC behind a VM's address is learned when its FDB entry is
+	 * written (at most once a second), not looked up on every frame.
+	 */
+	learn_neigh = net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM) &&
+		 wrote;
 	if (!mac_is_multicast(eth->h_dest) && bridge_to_router(port, net, eth)) {
 		/*
 		 * For the gateway: the router first; what it does not take,
@@ -193,7 +199,7 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		 */
 		int ret;
 
-		if (nat_vm)
+		if (learn_neigh)
 			learn_inside_neigh(port->net, net, eth, data_end);
 		ret = nat_outbound(skb, net, port->net, s);
 		if (ret != XV_NAT_PASS)
@@ -211,7 +217,7 @@ int xv_tc_ingress(struct __sk_buff *skb)
 					 &out, &out_flags, &why);
 		/* Only a frame the bridge accepts may teach where an address
 		 * lives. */
-		if (verdict != XV_V_DROP && nat_vm)
+		if (verdict != XV_V_DROP && learn_neigh)
 			learn_inside_neigh(port->net, net, eth, data_end);
 	}
 	switch (verdict) {

@@ -112,6 +112,8 @@ struct xv_lock_key {
 
 /* struct xv_net.flags */
 #define XV_NET_NAT_EIF		(1u << 0)  /* endpoint-independent filtering */
+#define XV_NET_ADDR_LOCKS	(1u << 1)  /* some port has a locked IPv4
+					    * address: xv_lock has entries */
 
 /* xv_net: key is the network id. */
 struct xv_net {

@@ -137,6 +137,9 @@ static void build_net(const struct up_ctx *c, int n, struct xv_net *out)
 		if (nc->nat_filter == XV_FILTER_EIM)
 			out->flags |= XV_NET_NAT_EIF;
 	}
+	for (int i = 0; i < nc->nlocks; i++)
+		if (nc->locks[i].addr)
+			out->flags |= XV_NET_ADDR_LOCKS;
 	if (a) {
 		memcpy(out->host_mac, a->host.mac, 6);
 		out->subnet = nc->subnet;

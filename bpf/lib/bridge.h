@@ -24,14 +24,15 @@ enum xv_verdict {
 
 /*
  * Check the frame's source MAC and learn it; XV_DROP_MAX when the frame may
- * go on, else why not.
+ * go on, else why not. *wrote: the FDB entry was written (a new MAC, a
+ * move, or its once-a-second refresh).
  */
 static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
 						 const struct xv_net *net,
 						 const struct ethhdr *eth,
 						 __u32 in, __u64 now,
 						 __u64 ageing_ns,
-						 struct xv_stats *s)
+						 struct xv_stats *s, bool *wrote)
 {
 	struct xv_fdb_val *src;
 	enum xv_drop why;
@@ -45,7 +46,7 @@ static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
 		if (why != XV_DROP_MAX)
 			return why;
 	}
-	fdb_learn(port->net, eth->h_source, in, now, src, s);
+	*wrote = fdb_learn(port->net, eth->h_source, in, now, src, s);
 	return XV_DROP_MAX;
 }
 

@@ -35,22 +35,28 @@ static __always_inline struct xv_fdb_val *fdb_find(__u32 net, const __u8 *mac)
 	return bpf_map_lookup_elem(&xv_fdb, &key);
 }
 
-/* Learn mac on ifindex; cur is what fdb_find() found for it. */
-static __always_inline void fdb_learn(__u32 net, const __u8 *mac, __u32 ifindex,
-				      __u64 now, struct xv_fdb_val *cur,
+/*
+ * Learn mac on ifindex; cur is what fdb_find() found for it. True when the
+ * entry was written (learned, moved, or refreshed: once a second).
+ */
+static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
+				      __u32 ifindex, __u64 now,
+				      struct xv_fdb_val *cur,
 				      struct xv_stats *s)
 {
 	struct xv_fdb_key key = { .net = net };
 	struct xv_fdb_val val = { .ifindex = ifindex, .seen_ns = now };
 
 	if (cur && cur->ifindex == ifindex) {
-		if (now - cur->seen_ns >= XV_FDB_REFRESH_NS)
-			cur->seen_ns = now;
-		return;
+		if (now - cur->seen_ns < XV_FDB_REFRESH_NS)
+			return false;
+		cur->seen_ns = now;
+		return true;
 	}
 	mac_copy(key.mac, mac);
 	bpf_map_update_elem(&xv_fdb, &key, &val, BPF_ANY);
 	STAT_INC(s, learned);
+	return true;
 }
 
 /* Port of MAC in network net, or 0 when unknown or aged out. */

@@ -183,6 +183,8 @@ static __always_inline bool guard_addr_ok(const struct xv_port *port,
 	if ((a & net->mask) != net->subnet || a == net->gateway ||
 	    a == net->subnet || a == (net->subnet | ~net->mask))
 		return false;
+	if (!(net->flags & XV_NET_ADDR_LOCKS))
+		return true;	/* no lookup a frame where nothing is locked */
 	owner = bpf_map_lookup_elem(&xv_lock, &key);
 	return !owner || *owner == in;
 }

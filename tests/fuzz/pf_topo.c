@@ -323,6 +323,11 @@ static int fill_static(struct xvnet_traced *skel)
 		snprintf(n.name, sizeof(n.name), "net%u", i);
 		for (j = 0; j < p->nports; j++)
 			n.ports[j] = p->ports[j];
+		/* as the loader: a network with a locked address says so */
+		for (j = 0; j < sizeof(guards) / sizeof(guards[0]); j++)
+			if (guards[j].lock_addr && pf_dev(guards[j].ifindex) &&
+			    pf_dev(guards[j].ifindex)->net == i)
+				n.flags |= XV_NET_ADDR_LOCKS;
 		/* bridge: the uplink's MAC; nat, hostonly: the adapter's */
 		memcpy(n.host_mac, h ? h->mac : pf_dev(p->uplink)->mac, 6);
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.xv_net), &i, &n, 0))

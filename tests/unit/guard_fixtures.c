@@ -902,6 +902,13 @@ static int g_reset(const struct g_fx *fx)
 	    map_clear(fd_nat_frag, sizeof(struct xv_nat_frag_key)) ||
 	    map_clear(fd_neigh, sizeof(struct xv_neigh_key)))
 		return -errno;
+	/* as the loader: a network with a locked address says so */
+	for (i = 0; i < NELEM(fx->locks) && fx->locks[i].ifindex; i++) {
+		if (fx->locks[i].net == NAT_NET)
+			n3.flags |= XV_NET_ADDR_LOCKS;
+		if (fx->locks[i].net == HO_NET)
+			n4.flags |= XV_NET_ADDR_LOCKS;
+	}
 	key = NAT_NET;
 	if (bpf_map_update_elem(fd_net, &key, &n3, BPF_ANY))
 		return -errno;
