@@ -311,7 +311,8 @@ enum xv_drop {
 	X(nat_out)	/* packets translated outbound */		\
 	X(nat_in)	/* packets translated inbound */		\
 	X(nat_icmp_err)	/* ICMP errors translated */			\
-	X(nat_frag)	/* fragments translated */
+	X(nat_frag)	/* fragments translated */			\
+	X(nat_xdp)	/* ... of nat_out and nat_in: by XDP itself */
 
 /* xv_stats: per-CPU, key is the network id; user space sums the CPUs. */
 struct xv_stats {
@@ -342,7 +343,7 @@ _Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
 _Static_assert(sizeof(struct xv_neigh) == 16, "xv_neigh layout");
 _Static_assert(sizeof(struct xv_fdb_key) == 12, "xv_fdb_key layout");
 _Static_assert(sizeof(struct xv_fdb_val) == 16, "xv_fdb_val layout");
-_Static_assert(sizeof(struct xv_stats) == 8 * (15 + XV_DROP_MAX),
+_Static_assert(sizeof(struct xv_stats) == 8 * (16 + XV_DROP_MAX),
 	       "xv_stats layout");
 
 static const char *const xv_stats_names[] = {

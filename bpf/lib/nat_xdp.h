@@ -280,6 +280,7 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	mac_copy(eth->h_dest, fib.dmac);
 	mac_copy(eth->h_source, fib.smac);
 	STAT_INC(s, nat_out);
+	STAT_INC(s, nat_xdp);
 	return XDP_REDIRECT;
 }
 
@@ -376,6 +377,7 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	mac_copy(eth->h_dest, mac);
 	mac_copy(eth->h_source, net->host_mac);
 	STAT_INC(s, nat_in);
+	STAT_INC(s, nat_xdp);
 	return XDP_REDIRECT;
 }
 

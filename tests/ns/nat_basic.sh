@@ -57,6 +57,20 @@ ping_translated() {
 	CHECK_NOTE="outside saw $n requests from $NAT_UP"
 }
 
+# xdp_fast_path: with attach=xdp, XDP itself translated pings of the live
+# session both ways (after tc made it): nat_xdp counts them.
+xdp_fast_path() {
+	local n
+	ping_ok "$VM1" "$NAT_OUT" || return 1
+	n=$(xv "$H" status -c "$TMP/nat.conf" --json |
+		jq -r '.networks[] | select(.name == "nat0") | .counters.nat_xdp')
+	if [ -z "$n" ] || [ "$n" = null ] || [ "$n" -lt 2 ]; then
+		CHECK_WHY="nat_xdp is '$n' after pings through a live session, want 2 or more"
+		return 1
+	fi
+	CHECK_NOTE="nat_xdp $n"
+}
+
 # http_from NS URL WANT_IP [PORT_LO PORT_HI] [CURL ARGS...]: the outside
 # server saw WANT_IP as the client, and a client port in PORT_LO..PORT_HI.
 http_from() {
@@ -151,6 +165,9 @@ round() {
 	check "nat-ping-vm-vm$t" ping_ok "$VM1" "$NAT_VM2"
 	check "nat-host-pings-vm$t" ping_ok "$H" "$NAT_VM2"
 	check "nat-ping-outside-translated$t" ping_translated
+	if [ "$ATTACH" = xdp ]; then
+		check "nat-xdp-fast-path$t" xdp_fast_path
+	fi
 	check "nat-ping-outside-vm2$t" ping_ok "$VM2" "$NAT_OUT"
 
 	# HTTP: the server outside reports the address it saw.

@@ -319,7 +319,8 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 			.mark_out = XV_MARK_FWD, .tc_s = { RX, .nat_out = 1 }
 /* A plain packet of a live flow: XDP translates it too (and sets the next
  * hop's MACs, which tc leaves to bpf_redirect_neigh). */
-#define NAT_OUT_FAST	.xdp_ret = XDP_REDIRECT, .xdp_s = { RX, .nat_out = 1 }, \
+#define NAT_OUT_FAST	.xdp_ret = XDP_REDIRECT, \
+			.xdp_s = { RX, .nat_out = 1, .nat_xdp = 1 }, \
 			.tc_ret = TC_ACT_REDIRECT, .mark_out = XV_MARK_FWD, \
 			.tc_s = { RX, .nat_out = 1 }
 #define NAT_OUT_FRAG	XDP_VM, .tc_ret = TC_ACT_REDIRECT, \
@@ -329,7 +330,8 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 			.tc_s = { RX, .fwd_tc = 1 }
 #define NAT_OUT_DROP(r)	XDP_VM, .tc_ret = TC_ACT_SHOT, .tc_s = { RX, DROP(r) }
 #define NAT_IN_OK	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
-#define NAT_IN_FAST	.xdp_ret = XDP_REDIRECT, .xdp_s = { RX, .nat_in = 1 }, \
+#define NAT_IN_FAST	.xdp_ret = XDP_REDIRECT, \
+			.xdp_s = { RX, .nat_in = 1, .nat_xdp = 1 }, \
 			.tc_ret = TC_ACT_REDIRECT, .tc_s = { RX, .nat_in = 1 }
 #define NAT_IN_FRAG	XDP_UPL, .tc_ret = TC_ACT_REDIRECT, \
 			.tc_s = { RX, .nat_in = 1, .nat_frag = 1 }
