@@ -58,7 +58,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	struct xv_net *net;
 	struct xv_stats *s;
 	__u64 now, ageing_ns;
-	bool wrote = false;
+	bool learn_neigh, wrote = false;
 	long ret;
 
 	port = bpf_map_lookup_elem(&xv_port, &in);
@@ -89,9 +89,15 @@ int xv_xdp_port(struct xdp_md *ctx)
 	why = bridge_learn(port, net, eth, in, now, ageing_ns, s, &wrote);
 	if (why != XV_DROP_MAX)
 		goto drop;
+	/* As in tc: whoever writes the FDB entry learns the MAC behind the
+	 * VM's address (tc will not: the entry is fresh when it sees it). */
+	learn_neigh = net->mode == XV_MODE_NAT && (port->flags & XV_PORT_VM) &&
+		      wrote;
 	/* For the gateway: translated here, or routed by tc, never bridged. */
 	if (!mac_is_multicast(eth->h_dest) && bridge_to_router(port, net, eth)) {
-		ret = nat_xdp_outbound(ctx, port, net, port->net, s);
+		if (learn_neigh)
+			learn_inside_neigh(port->net, net, eth, data_end);
+		ret = nat_xdp_outbound(ctx, port, net, s);
 		if (ret == XV_NAT_PASS)
 			goto to_tc;
 		xdp_count_rx(s, data_end - data);
@@ -101,6 +107,8 @@ int xv_xdp_port(struct xdp_md *ctx)
 				 &out_flags, &why);
 	if (verdict == XV_V_DROP)
 		goto drop;
+	if (learn_neigh)
+		learn_inside_neigh(port->net, net, eth, data_end);
 	if (verdict != XV_V_FORWARD ||
 	    !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;

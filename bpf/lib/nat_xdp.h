@@ -195,13 +195,13 @@ __attribute__((noinline)) int nat_xdp_refresh(struct xv_nat_flow *f,
 }
 
 /*
- * A VM's packet to the gateway MAC, arrived on port of network net (netid).
+ * A VM's packet to the gateway MAC, arrived on port of network net.
  * XDP_REDIRECT when it left translated, XV_NAT_PASS for tc.
  */
 __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 					       const struct xv_port *port,
 					       const struct xv_net *net,
-					       __u32 netid, struct xv_stats *s)
+					       struct xv_stats *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -269,12 +269,9 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	if (bpf_redirect_map(&xv_tx, uplink, 0) != XDP_REDIRECT)
 		return XV_NAT_PASS;
 
-	if (due) {
+	if (due)
 		nat_xdp_refresh(f, &ok, p.tcp_flags,
 				NAT_XDP_OUTBOUND | NAT_XDP_WRITE);
-		/* (and whether another MAC now sends from the VM's address) */
-		learn_inside_neigh(netid, net, eth, data_end);
-	}
 
 	nat_xdp_rewrite(iph, data_end, true, outside, f->outside_port);
 	mac_copy(eth->h_dest, fib.dmac);
