@@ -13,7 +13,8 @@
 # this script echoes all output, counts those lines and ends with one line
 # "N passed, N failed, N skipped". It exits 1 if anything failed, if a test
 # died or timed out without reporting a failure, or left namespaces or pins
-# behind. Environment: XVT_TIMEOUT (seconds per test file, default 300),
+# behind. Environment: XVT_TIMEOUT (seconds per test file, default 300;
+# XVT_LONG_TIMEOUT for rollback, default twice that),
 # XVT_ATTACH (attach kinds the ns tests run, default "xdp tc"), XVT_JOBS
 # (test files run at once, default 3: every test has its own namespaces,
 # pins and run directory; each file's output is printed whole when it ends).
@@ -22,6 +23,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 TIMEOUT=${XVT_TIMEOUT:-300}
+# rollback fails every step of up and reload in turn (about 200 s alone, and
+# more while other files run): it gets twice the time.
+LONG_TIMEOUT=${XVT_LONG_TIMEOUT:-$((TIMEOUT * 2))}
 JOBS=${XVT_JOBS:-3}
 # The longest first, so that the others fill in around them.
 LONG="rollback qemu_guest faults faults_up hostile dhcp nat_limits sanitizers lifecycle"
@@ -106,8 +110,10 @@ kill_daemons_of() {
 
 run_one() {
 	local kind=${1%%:*} path=${1#*:} name rc=0 line results=0 fails=0
-	local start=$SECONDS id passed=0 failed=0 skipped=0
+	local start=$SECONDS id passed=0 failed=0 skipped=0 limit
 	name=$(basename "$path" .sh)
+	limit=$TIMEOUT
+	[ "$name" = rollback ] && limit=$LONG_TIMEOUT
 	id=$(printf '%04x%02d' $((RANDOM)) $((n % 100)))
 	echo "== $name"
 	while IFS= read -r line; do
@@ -123,14 +129,14 @@ run_one() {
 		printf '%s\n' "$line"
 	done < <(
 		if [ "$kind" = unit ]; then
-			timeout -k 10 "$TIMEOUT" "$path" 2>&1
+			timeout -k 10 "$limit" "$path" 2>&1
 		else
-			XVT_ID=$id XVT_NAME=$name timeout -k 10 "$TIMEOUT" bash "$path" 2>&1
+			XVT_ID=$id XVT_NAME=$name timeout -k 10 "$limit" bash "$path" 2>&1
 		fi
 		echo "@@rc $?"
 	)
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		echo "FAIL $name: timed out after ${TIMEOUT}s"
+		echo "FAIL $name: timed out after ${limit}s"
 		failed=$((failed + 1))
 	elif [ "$rc" != 0 ] && [ $fails = 0 ]; then
 		echo "FAIL $name: exited with status $rc"
