@@ -345,6 +345,27 @@ nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
 	return bpf_map_lookup_elem(&xv_nat_out, &ok);
 }
 
+/*
+ * The route question both paths ask (bpf_fib_lookup): where would the host
+ * send saddr -> daddr coming in from its adapter host_if, and does tot_len
+ * fit there?
+ */
+static __always_inline void nat_fib_params(struct bpf_fib_lookup *fib,
+					   __u8 proto, __be32 saddr,
+					   __be32 daddr, __be16 sport,
+					   __be16 dport, __u32 host_if,
+					   __u16 tot_len)
+{
+	fib->family = AF_INET;
+	fib->l4_protocol = proto;
+	fib->sport = sport;
+	fib->dport = dport;
+	fib->ipv4_src = saddr;
+	fib->ipv4_dst = daddr;
+	fib->ifindex = host_if;
+	fib->tot_len = tot_len;
+}
+
 /* A packet the NAT path takes over counts for the network it belongs to. */
 static __always_inline void nat_count_rx(struct xv_stats *s,
 					 const struct __sk_buff *skb)
@@ -963,16 +984,11 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		target = hairpin->inside_addr;
 		target_port = hairpin->inside_port;
 	} else {
-		fib.family = AF_INET;
-		fib.l4_protocol = p.proto;
-		fib.sport = p.sport;
-		fib.dport = p.dport;
-		fib.ipv4_src = p.saddr;
-		fib.ipv4_dst = p.daddr;
-		fib.ifindex = net->host_if;
 		/* What must fit the uplink's MTU: a GSO packet's segments. */
-		fib.tot_len = skb->gso_size ? p.l4_off - ETH_HLEN + p.l4_hlen +
-					      skb->gso_size : p.tot_len;
+		nat_fib_params(&fib, p.proto, p.saddr, p.daddr, p.sport,
+			       p.dport, net->host_if,
+			       skb->gso_size ? p.l4_off - ETH_HLEN + p.l4_hlen +
+					       skb->gso_size : p.tot_len);
 		ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 		if (ret == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XV_NAT_PASS;	/* a host address */

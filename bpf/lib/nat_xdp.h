@@ -255,14 +255,8 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	if (due && nat_xdp_refresh(f, &ok, p.tcp_flags, NAT_XDP_OUTBOUND))
 		return XV_NAT_PASS;
 
-	fib.family = AF_INET;
-	fib.l4_protocol = p.proto;
-	fib.sport = p.sport;
-	fib.dport = p.dport;
-	fib.ipv4_src = p.saddr;
-	fib.ipv4_dst = p.daddr;
-	fib.tot_len = bpf_ntohs(iph->tot_len);
-	fib.ifindex = net->host_if;
+	nat_fib_params(&fib, p.proto, p.saddr, p.daddr, p.sport, p.dport,
+		       net->host_if, bpf_ntohs(iph->tot_len));
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) !=
 	    BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != uplink)
 		return XV_NAT_PASS;

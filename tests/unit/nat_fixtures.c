@@ -306,6 +306,13 @@ static const struct npkt P_UDP_FRAG1 = INB(IUDP_(R1, 53, 40005),
 #define MAP_ECHO	{ VM1_IP, 0x4242, 40002, IPPROTO_ICMP, AGE_LIVE, M_V1 }
 #define FLOW_ECHO	{ 40002, R1, 0, IPPROTO_ICMP, VM1_IP, 0x4242, \
 			  XV_NAT_NEW, AGE_LIVE }
+/* ... established, and what a packet of it leaves behind. */
+#define FLOW_TCP_33000_EST { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000, \
+			     XV_NAT_ESTABLISHED, AGE_LIVE }
+#define WANT_MAP_TCP_33000_EST { VM1_IP, 33000, IPPROTO_TCP, 40001, M_V1, \
+				 TMO_TCP_EST }
+#define WANT_FLOW_TCP_33000_EST { 40001, R1, 80, IPPROTO_TCP, FL_EST, true, \
+				  VM1_IP, 33000 }
 /* A forward: 203.0.113.2:8080 -> VM2 .11:80, MAC from xv_neigh. */
 #define MAP_FWD		{ VM2_IP, 80, 8080, IPPROTO_TCP, AGE_STATIC, NULL }
 
@@ -451,12 +458,8 @@ static const struct nat_fx nat_fixtures[] = {
 	{ "nat out: TCP ACK of a live flow", 41,
 	  V1(TCP_(33000, R1, 80), .tcp_flags = TH_ACK), XL_OUT(40001),
 	  NAT_OUT_FAST, .map = { MAP_TCP_33000 },
-	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
-		      XV_NAT_ESTABLISHED, AGE_LIVE } },
-	  .want_map = { { VM1_IP, 33000, IPPROTO_TCP, 40001, M_V1,
-			  TMO_TCP_EST } },
-	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_EST, true,
-			   VM1_IP, 33000 } } },
+	  .flow = { FLOW_TCP_33000_EST }, .want_map = { WANT_MAP_TCP_33000_EST },
+	  .want_flow = { WANT_FLOW_TCP_33000_EST } },
 	{ "nat out: ICMP echo request of a live flow", 41,
 	  V1(ECHO_(0x4242, R1)), XL_OUT(40002), NAT_OUT_FAST,
 	  .map = { MAP_ECHO }, .flow = { FLOW_ECHO },
@@ -475,8 +478,7 @@ static const struct nat_fx nat_fixtures[] = {
 	{ "nat out: TCP FIN of a live flow: tc, closing", 41,
 	  V1(TCP_(33000, R1, 80), .tcp_flags = TH_FIN | TH_ACK),
 	  XL_OUT(40001), NAT_OUT_OLD, .map = { MAP_TCP_33000 },
-	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
-		      XV_NAT_ESTABLISHED, AGE_LIVE } },
+	  .flow = { FLOW_TCP_33000_EST },
 	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_CLOSING, true,
 			   VM1_IP, 33000 } } },
 	{ "nat out: TCP SYN of a live flow: tc", 41,
@@ -584,18 +586,13 @@ static const struct nat_fx nat_fixtures[] = {
 	  INB(ITCP_(R1, 80, 40001), .tcp_flags = TH_ACK),
 	  XL_IN(VM1_IP, 33000, M_V1), NAT_IN_FAST,
 	  .map = { MAP_TCP_33000 },
-	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
-		      XV_NAT_ESTABLISHED, AGE_LIVE } },
-	  .want_map = { { VM1_IP, 33000, IPPROTO_TCP, 40001, M_V1,
-			  TMO_TCP_EST } },
-	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_EST, true,
-			   VM1_IP, 33000 } } },
+	  .flow = { FLOW_TCP_33000_EST }, .want_map = { WANT_MAP_TCP_33000_EST },
+	  .want_flow = { WANT_FLOW_TCP_33000_EST } },
 	{ "nat in: TCP FIN: the flow is closing", 40,
 	  INB(ITCP_(R1, 80, 40001), .tcp_flags = TH_FIN | TH_ACK),
 	  XL_IN(VM1_IP, 33000, M_V1), NAT_IN_OK,
 	  .map = { MAP_TCP_33000 },
-	  .flow = { { 40001, R1, 80, IPPROTO_TCP, VM1_IP, 33000,
-		      XV_NAT_ESTABLISHED, AGE_LIVE } },
+	  .flow = { FLOW_TCP_33000_EST },
 	  .want_flow = { { 40001, R1, 80, IPPROTO_TCP, FL_CLOSING, true,
 			   VM1_IP, 33000 } } },
 	{ "nat in: reply to a mapping the datapath made", 40,
