@@ -112,7 +112,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	if (verdict != XV_V_FORWARD ||
 	    !(out_flags & XV_PORT_XDP_TARGET))
 		goto to_tc;
-	if ((port->flags & XV_PORT_CSUM_VERIFY) && !csum_complete(eth, data_end)) {
+	if ((port->flags & XV_PORT_CSUM_VERIFY) && !xdp_csum_complete(ctx)) {
 		STAT_INC(s, csum_pass);
 		goto to_tc;
 	}

@@ -235,8 +235,7 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	outside = upl->addr;
 	if (p.daddr == outside)
 		return XV_NAT_PASS;	/* hairpin, or the host's own service */
-	if ((port->flags & XV_PORT_CSUM_VERIFY) &&
-	    !csum_complete_ipv4(iph, data_end)) {
+	if ((port->flags & XV_PORT_CSUM_VERIFY) && !xdp_csum_complete(ctx)) {
 		STAT_INC(s, csum_pass);
 		return XV_NAT_PASS;
 	}
@@ -349,8 +348,7 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	if (!target || target->net != netid ||
 	    !(target->flags & XV_PORT_XDP_TARGET))
 		return XV_NAT_PASS;
-	if ((upl->flags & XV_PORT_CSUM_VERIFY) &&
-	    !csum_complete_ipv4(iph, data_end))
+	if ((upl->flags & XV_PORT_CSUM_VERIFY) && !xdp_csum_complete(ctx))
 		return XV_NAT_PASS;
 	if (bpf_redirect_map(&xv_tx, out, 0) != XDP_REDIRECT)
 		return XV_NAT_PASS;

@@ -318,6 +318,18 @@ static const struct fixture fixtures[] = {
 	  IP4(M_C, M_A, UDP, C_OK, 3), XDP_FWD_FROM_11 },
 	{ "csum: IPv4 UDP 64-byte segment", K_BOTH, 11,
 	  IP4(M_C, M_A, UDP, C_OK, 56), XDP_FWD_FROM_11 },
+	/* Segments of up to 64 bytes are summed in line, longer ones by
+	 * the helper: both sides of the edge, and odd tails. */
+	{ "csum: IPv4 UDP 63-byte segment", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 55), XDP_FWD_FROM_11 },
+	{ "csum: IPv4 UDP 65-byte segment", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 57), XDP_FWD_FROM_11 },
+	{ "csum: IPv4 UDP 26-byte segment partial", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_PARTIAL, 18), CSUM_PASS_FROM_11 },
+	{ "csum: IPv4 UDP 3-byte payload wrong", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_BAD, 3), CSUM_PASS_FROM_11 },
+	{ "csum: IPv4 UDP 63-byte segment wrong", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_BAD, 55), CSUM_PASS_FROM_11 },
 	{ "csum: IPv4 UDP 1473-byte payload", K_BOTH, 11,
 	  IP4(M_C, M_A, UDP, C_OK, 1473), XDP_FWD_FROM_11 },
 	{ "csum: IPv4 TCP correct, 1400-byte payload", K_BOTH, 11,
