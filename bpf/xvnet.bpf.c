@@ -24,6 +24,7 @@
 #include "xvnet.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
+#include "lib/port.h"
 #include "lib/parse.h"
 #include "lib/fdb.h"
 #include "lib/csum.h"
@@ -61,7 +62,7 @@ int xv_xdp_port(struct xdp_md *ctx)
 	bool learn_neigh, wrote = false;
 	long ret;
 
-	port = bpf_map_lookup_elem(&xv_port, &in);
+	port = port_get(in, PORT_IN);
 	if (!port)
 		return XDP_PASS;
 	if (port->flags & XV_PORT_NAT_UPLINK) {
@@ -151,7 +152,7 @@ int xv_tc_ingress(struct __sk_buff *skb)
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
-	port = bpf_map_lookup_elem(&xv_port, &in);
+	port = port_get(in, PORT_IN);
 	if (port && (port->flags & XV_PORT_NAT_UPLINK)) {
 		int ret = nat_inbound(skb, port);
 
@@ -276,7 +277,7 @@ int xv_tc_egress(struct __sk_buff *skb)
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
-	port = bpf_map_lookup_elem(&xv_port, &in);
+	port = port_get(in, PORT_EGRESS);
 	if (port && (port->flags & XV_PORT_NAT_UPLINK)) {
 		int ret = nat_egress(skb, port);
 
@@ -305,7 +306,7 @@ int xv_tc_egress(struct __sk_buff *skb)
 		if (out == in)
 			return TC_ACT_OK;	/* a LAN host */
 		if (out) {
-			target = bpf_map_lookup_elem(&xv_port, &out);
+			target = port_get(out, PORT_EGRESS_TARGET);
 			if (target && target->net == port->net) {
 				STAT_INC(s, from_host);
 				return bpf_redirect(out, 0);

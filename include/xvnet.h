@@ -17,6 +17,8 @@
 #define XV_MAX_NETS	64	/* network ids 1..63; 0 means "no network" */
 #define XV_MAX_PORTS	64	/* member ports of one network (its flood list) */
 #define XV_MAX_IFINDEX_PORTS 1024 /* entries of the port table */
+#define XV_PORT_CACHE_WAYS 16	/* per-CPU copies of ports, per role */
+#define XV_PORT_CACHE_SLOTS (5 * XV_PORT_CACHE_WAYS)
 #define XV_FDB_SIZE	16384	/* learned MACs, all networks together */
 #define XV_NAME_LEN	16	/* IFNAMSIZ */
 
@@ -35,6 +37,7 @@
 #define XV_MAP_GUARD	"xv_guard"
 #define XV_MAP_NAT_COUNT "xv_nat_count"
 #define XV_MAP_LOCK	"xv_lock"
+#define XV_MAP_GEN	"xv_gen"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
 
 enum xv_mode {

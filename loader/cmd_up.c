@@ -732,6 +732,7 @@ static int apply(struct up_ctx *c)
 	if (err) {
 		pr_warn("rolling back: %s\n", strerror(-err));
 		xv_journal_rollback(c->j);
+		xv_gen_bump(&c->st);
 		goto fail_fresh;
 	}
 	remove_stale(c);
@@ -752,6 +753,7 @@ static int up_or_reload(struct xv_opts *o, bool reload)
 	int err, lock;
 
 	c.st.port_fd = -1;
+	c.st.gen_fd = -1;
 	err = xv_config_load(o->config, &c.cfg);
 	if (err)
 		return -XV_EUSAGE;

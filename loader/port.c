@@ -41,6 +41,7 @@ static int set_port(const struct xv_port_attach *a, __u32 ifindex,
 
 	err = xv_journal_map_update(a->j, a->st->port_fd, &ifindex,
 				    sizeof(ifindex), val, sizeof(*val));
+	xv_gen_bump(a->st);
 	if (err || !(val->flags & XV_PORT_XDP_TARGET))
 		return err;
 	return xv_journal_map_update(a->j, a->st->tx_fd, &ifindex,
@@ -226,6 +227,7 @@ static int add_locked(const struct xv_config *cfg, const struct xv_state *st,
 		pr_warn("%s: cannot add it to network %s: %s; undone\n",
 			link->name, nc->name, strerror(-err));
 		xv_journal_rollback(a.j);
+		xv_gen_bump(st);
 	}
 	if (!err)
 		pr_info("%s: port of network %s (%s)\n", link->name, nc->name,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -39,6 +40,7 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	st->nat_count_fd = open_map(pin_dir, XV_MAP_NAT_COUNT);
 	st->guard_fd = open_map(pin_dir, XV_MAP_GUARD);
 	st->lock_fd = open_map(pin_dir, XV_MAP_LOCK);
+	st->gen_fd = open_map(pin_dir, XV_MAP_GEN);
 	if (st->port_fd < 0 || st->net_fd < 0 || st->fdb_fd < 0 ||
 	    st->tx_fd < 0 || st->cfg_fd < 0 || st->stats_fd < 0) {
 		int err = st->port_fd < 0 ? st->port_fd : -ENOENT;
@@ -68,7 +70,8 @@ void xv_state_close(struct xv_state *st)
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
 		       &st->cfg_fd, &st->stats_fd, &st->nat_out_fd,
 		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd,
-		       &st->nat_count_fd, &st->guard_fd, &st->lock_fd };
+		       &st->nat_count_fd, &st->guard_fd, &st->lock_fd,
+		       &st->gen_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] > 0)
@@ -181,9 +184,28 @@ void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 	}
 	bpf_map_delete_elem(st->tx_fd, &ifindex);
 	bpf_map_delete_elem(st->port_fd, &ifindex);
+	xv_gen_bump(st);
 	if (st->guard_fd >= 0)
 		bpf_map_delete_elem(st->guard_fd, &ifindex);
 	xv_fdb_purge(st, ifindex, 0);
+}
+
+void xv_gen_bump(const struct xv_state *st)
+{
+	struct timespec ts;
+	__u64 cur = 0, next;
+	__u32 zero = 0;
+
+	if (st->gen_fd < 0)
+		return;
+	/* Never a value seen before: the clock, or one past the last. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	next = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	if (!bpf_map_lookup_elem(st->gen_fd, &zero, &cur) && next <= cur)
+		next = cur + 1;
+	if (bpf_map_update_elem(st->gen_fd, &zero, &next, BPF_ANY))
+		pr_warn("%s: cannot write %s: %s\n", st->pin_dir, XV_MAP_GEN,
+			strerror(errno));
 }
 
 void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)

@@ -16,6 +16,7 @@ struct xv_state {
 	/* NAT maps: -1 when absent (pinned by an xvnet without NAT) */
 	int nat_out_fd, nat_in_fd, nat_flow_fd, neigh_fd, nat_count_fd;
 	int guard_fd, lock_fd;	/* VM port guards and locked addresses */
+	int gen_fd;		/* xv_gen: -1 when absent (an older xvnet) */
 };
 
 struct xv_port_ent {
@@ -51,6 +52,11 @@ void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
 		  const void *arg);
 /* Forget learned MACs of one port (ifindex) or of one network (net). */
 void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
+/*
+ * After every change to xv_port: a new value in xv_gen, so that the
+ * datapath drops its per-CPU copies of ports (bpf/lib/port.h).
+ */
+void xv_gen_bump(const struct xv_state *st);
 /*
  * Forget the dynamic NAT mappings and the neighbours of network net, and the
  * flows of inside addresses in subnet/mask (network order). Static entries

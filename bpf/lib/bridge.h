@@ -13,6 +13,7 @@
 
 #include <linux/pkt_cls.h>
 #include "lib/fdb.h"
+#include "lib/port.h"
 #include "lib/guard.h"
 
 enum xv_verdict {
@@ -81,7 +82,7 @@ bridge_forward(const struct xv_port *port, const struct xv_net *net,
 		*why = XV_DROP_SAME_PORT;
 		return XV_V_DROP;
 	}
-	target = bpf_map_lookup_elem(&xv_port, &ifindex);
+	target = port_get(ifindex, PORT_TARGET);
 	if (!target || !target->net)	/* port gone since it was learned */
 		return XV_V_FLOOD;
 	if (target->net != port->net) {

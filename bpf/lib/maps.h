@@ -20,6 +20,35 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_port SEC(".maps");
 
+/*
+ * The port table's generation (key 0): whoever changes xv_port writes a new
+ * value here afterwards (the loader: CLOCK_MONOTONIC ns, never the same
+ * twice). The datapath trusts its per-CPU copies of ports (port.h) only
+ * while the value they were copied under is still here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xv_gen SEC(".maps");
+
+/* Per-CPU copies of xv_port entries (port.h); not pinned: a cache. */
+struct xv_port_slot {
+	__u64 gen;		/* xv_gen when copied */
+	__u32 ifindex;		/* 0: empty */
+	__u32 pad;
+	struct xv_port port;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XV_PORT_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xv_port_slot);
+} xv_port_cache SEC(".maps");
+
 /* network id -> mode, uplink, host MAC and member list (the flood list). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

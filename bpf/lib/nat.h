@@ -29,6 +29,7 @@
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/fdb.h"
+#include "lib/port.h"
 #include "lib/isolate.h"
 
 #define XV_NAT_PASS	(-1)	/* not for translation: bridge or pass on */
@@ -967,7 +968,7 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
 		return TC_ACT_SHOT;
 	}
-	upl = bpf_map_lookup_elem(&xv_port, &uplink);
+	upl = port_get(uplink, PORT_UPLINK);
 	if (!upl || !upl->addr) {
 		stats_drop(s, XV_DROP_NAT_NO_ROUTE);
 		return TC_ACT_SHOT;

@@ -229,7 +229,7 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	    (bpf_ntohl(p.daddr) >> 28) == 0xe ||
 	    (p.saddr & net->mask) != net->subnet || p.saddr == net->gateway)
 		return XV_NAT_PASS;
-	upl = bpf_map_lookup_elem(&xv_port, &uplink);
+	upl = port_get(uplink, PORT_UPLINK);
 	if (!upl || !upl->addr || !(upl->flags & XV_PORT_XDP_TARGET))
 		return XV_NAT_PASS;
 	outside = upl->addr;
@@ -344,7 +344,7 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	out = fdb_lookup(netid, mac, now, fdb_ageing_ns());
 	if (!out)
 		return XV_NAT_PASS;
-	target = bpf_map_lookup_elem(&xv_port, &out);
+	target = port_get(out, PORT_TARGET);
 	if (!target || target->net != netid ||
 	    !(target->flags & XV_PORT_XDP_TARGET))
 		return XV_NAT_PASS;

@@ -840,8 +840,7 @@ static int g_ports_restore(void)
 	size_t i;
 
 	for (i = 0; i < NELEM(g_port_ids); i++)
-		if (bpf_map_update_elem(fd_port, &g_port_ids[i], &g_base[i],
-					BPF_ANY))
+		if (port_put(g_port_ids[i], &g_base[i]))
 			return -errno;
 	return 0;
 }
@@ -930,7 +929,7 @@ static int g_reset(const struct g_fx *fx)
 		if (gp->lock_mac)
 			memcpy(p.lock_mac, gp->lock_mac, 6);
 		p.lock_addr = htonl(gp->lock_addr);
-		if (bpf_map_update_elem(fd_port, &gp->ifindex, &p, BPF_ANY))
+		if (port_put(gp->ifindex, &p))
 			return -errno;
 	}
 	t_fresh = now - FRESH_AGE_NS;

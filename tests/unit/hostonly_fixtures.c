@@ -596,8 +596,7 @@ static int ho_setup(void)
 		struct bpf_devmap_val tx = { .ifindex = ho_ports[i].ifindex };
 
 		snprintf(p.name, sizeof(p.name), "xvu%u", ho_ports[i].ifindex);
-		if (bpf_map_update_elem(fd_port, &ho_ports[i].ifindex, &p,
-					BPF_ANY))
+		if (port_put(ho_ports[i].ifindex, &p))
 			return setup_fail("hostonly: xv_port", errno);
 		if (bpf_map_update_elem(fd_tx, &ho_ports[i].ifindex, &tx,
 					BPF_ANY))

@@ -1799,7 +1799,7 @@ static int nat_setup(void)
 		snprintf(p.name, sizeof(p.name), "xvu%u", ports[i].ifindex);
 		if (ports[i].flags & XV_PORT_NAT_UPLINK)
 			p.addr = htonl(OUT_IP);
-		if (bpf_map_update_elem(fd_port, &ports[i].ifindex, &p, BPF_ANY))
+		if (port_put(ports[i].ifindex, &p))
 			return setup_fail("nat: xv_port", errno);
 		if (ports[i].tx && bpf_map_update_elem(fd_tx, &ports[i].ifindex,
 						       &tx, BPF_ANY))

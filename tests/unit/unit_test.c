@@ -511,6 +511,22 @@ static int pkt_fd[NDEVS] = { [0 ... NDEVS - 1] = -1 };
 static int ncpus;
 static __u64 t_fresh, t_aged;	/* seen_ns written for P_FRESH and P_AGED */
 
+/*
+ * Write a port, then a new xv_gen, as the loader does: the datapath uses
+ * its per-CPU copies of ports (bpf/lib/port.h) while xv_gen is unchanged.
+ */
+static int port_put(__u32 ifindex, const struct xv_port *p)
+{
+	static __u64 gen;
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(fd_port, &ifindex, p, BPF_ANY))
+		return -1;
+	gen++;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.xv_gen), &zero,
+				   &gen, BPF_ANY);
+}
+
 static __u64 now_coarse(void)
 {
 	struct timespec ts;
@@ -1296,7 +1312,7 @@ static int maps_fill(void)
 		struct bpf_devmap_val tx = { .ifindex = p->ifindex };
 
 		snprintf(port.name, sizeof(port.name), "xvu%u", p->ifindex);
-		if (bpf_map_update_elem(fd_port, &p->ifindex, &port, BPF_ANY))
+		if (port_put(p->ifindex, &port))
 			return -errno;
 		if (p->tx &&
 		    bpf_map_update_elem(fd_tx, &p->ifindex, &tx, BPF_ANY))
@@ -1355,6 +1371,41 @@ static int setup(void)
 #include "hostonly_fixtures.c"
 #include "guard_fixtures.c"
 
+/*
+ * The datapath's per-CPU copies of ports (bpf/lib/port.h) follow a change
+ * at once: 11 -> 13 is forwarded (13's copy made), port 13 moves to
+ * network 2 with a new xv_gen (as the loader writes it), and the same
+ * frame is dropped as cross-network. A copy kept past the change would
+ * still say network 1 and forward it.
+ */
+static const struct fixture cache_fixtures[] = {
+	{ "port cache: 11 -> 13 forwarded", K_BOTH, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 32), XDP_FWD_FROM_11 },
+	{ "port cache: 13 moved to network 2, the next frame sees it",
+	  K_BOTH, 11, IP4(M_C, M_A, UDP, C_OK, 32), DROP_FROM_11(CROSS_NET) },
+};
+
+static int port_cache_main(void)
+{
+	enum run_kind kinds[] = { RUN_XDP, RUN_TC };
+	struct xv_port p13, moved;
+	__u32 ifindex = 13;
+
+	if (bpf_map_lookup_elem(fd_port, &ifindex, &p13))
+		return setup_fail("port cache: xv_port 13", errno);
+	for (size_t k = 0; k < NELEM(kinds); k++) {
+		run_case(&cache_fixtures[0], kinds[k]);
+		moved = p13;
+		moved.net = 2;
+		if (port_put(ifindex, &moved))
+			return setup_fail("port cache: move 13", errno);
+		run_case(&cache_fixtures[1], kinds[k]);
+		if (port_put(ifindex, &p13))
+			return setup_fail("port cache: restore 13", errno);
+	}
+	return 0;
+}
+
 static void teardown(void)
 {
 	int d;
@@ -1383,7 +1434,9 @@ int main(void)
 			if (fx->kinds & K_EGR)
 				run_case(fx, RUN_EGR);
 		}
-		ret = nat_main();
+		ret = port_cache_main();
+		if (!ret)
+			ret = nat_main();
 		if (!ret)
 			ret = hostonly_main();
 		if (!ret)
