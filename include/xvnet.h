@@ -19,6 +19,7 @@
 #define XV_MAX_IFINDEX_PORTS 1024 /* entries of the port table */
 #define XV_PORT_CACHE_WAYS 16	/* per-CPU copies of ports, per role */
 #define XV_PORT_CACHE_SLOTS (5 * XV_PORT_CACHE_WAYS)
+#define XV_FDB_CACHE_BITS 8	/* per-CPU copies of FDB entries: 256 */
 #define XV_FDB_SIZE	16384	/* learned MACs, all networks together */
 #define XV_NAME_LEN	16	/* IFNAMSIZ */
 

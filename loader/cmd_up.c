@@ -738,6 +738,8 @@ static int apply(struct up_ctx *c)
 	remove_stale(c);
 	remove_stale_subnets(c);
 	xv_dhcp_remove_stale(&c->cfg);
+	/* Networks and locks changed too: no copy made before them serves. */
+	xv_gen_bump(&c->st);
 	return 0;
 
 fail_fresh:

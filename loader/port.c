@@ -227,8 +227,8 @@ static int add_locked(const struct xv_config *cfg, const struct xv_state *st,
 		pr_warn("%s: cannot add it to network %s: %s; undone\n",
 			link->name, nc->name, strerror(-err));
 		xv_journal_rollback(a.j);
-		xv_gen_bump(st);
 	}
+	xv_gen_bump(st);	/* the port, and the network's member list */
 	if (!err)
 		pr_info("%s: port of network %s (%s)\n", link->name, nc->name,
 			plan.ports[0].xdp ? "xdp and tc" : "tc");

@@ -231,6 +231,7 @@ void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)
 	while (n--)
 		bpf_map_delete_elem(st->fdb_fd, &doomed[n]);
 	free(doomed);
+	xv_gen_bump(st);
 }
 
 /*

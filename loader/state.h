@@ -53,8 +53,9 @@ void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
 /* Forget learned MACs of one port (ifindex) or of one network (net). */
 void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
 /*
- * After every change to xv_port: a new value in xv_gen, so that the
- * datapath drops its per-CPU copies of ports (bpf/lib/port.h).
+ * After every change to xv_port or the FDB: a new value in xv_gen, so that
+ * the datapath drops its per-CPU copies of ports and FDB entries
+ * (bpf/lib/port.h, fdb.h).
  */
 void xv_gen_bump(const struct xv_state *st);
 /*

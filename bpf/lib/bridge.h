@@ -37,9 +37,14 @@ static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
 {
 	struct xv_fdb_val *src;
 	enum xv_drop why;
+	bool have_gen;
+	__u64 g = 0;
 
 	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source))
 		return XV_DROP_BAD_SRC;
+	if (fdb_src_current(port->net, eth->h_source, in, now))
+		return XV_DROP_MAX;	/* the common case: a known sender */
+	have_gen = gen_read(&g);
 	src = fdb_find(port->net, eth->h_source);
 	if (port->flags & XV_PORT_VM) {
 		why = guard_source(port, net, eth->h_source, in, now,
@@ -48,6 +53,9 @@ static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
 			return why;
 	}
 	*wrote = fdb_learn(port->net, eth->h_source, in, now, src, s);
+	if (have_gen && (*wrote || src))
+		fdb_src_copy(port->net, eth->h_source, in, g,
+			     *wrote ? now : src->seen_ns);
 	return XV_DROP_MAX;
 }
 

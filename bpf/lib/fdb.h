@@ -5,6 +5,16 @@
  * network. Entries carry a last-seen time; an entry older than the ageing
  * time is treated as absent (the frame floods and the entry is re-learned),
  * and the LRU map recycles the space.
+ *
+ * Lookups go through per-CPU copies of entries first (xv_fdb_cache, 256
+ * slots by a hash of the key), as ports do (port.h, which says why): a copy
+ * serves while xv_gen is unchanged. Adding or moving an entry, here or in
+ * the loader, changes xv_gen; a refresh (seen_ns alone) does not, and a
+ * copy's older time only sends a lookup back to the hash sooner. A source
+ * MAC whose copy says it was learned on this very port within the last
+ * second needs neither the FDB nor the guard: the guard passed it then,
+ * and whatever could change its answer (the port, the network, the FDB)
+ * would have changed xv_gen.
  */
 #ifndef XV_FDB_H
 #define XV_FDB_H
@@ -12,6 +22,7 @@
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
+#include "lib/port.h"
 
 /*
  * A refresh writes the entry, and a write per frame would bounce its cache
@@ -57,6 +68,66 @@ static __always_inline struct xv_fdb_val *fdb_find(__u32 net, const __u8 *mac)
 	return bpf_map_lookup_elem(&xv_fdb, &key);
 }
 
+/* The per-CPU slot of key (NULL only if the map is missing). */
+static __always_inline struct xv_fdb_slot *fdb_slot(const struct xv_fdb_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 i = ((w[0] ^ w[1] ^ w[2] << 16) * 2654435761u) >>
+		  (32 - XV_FDB_CACHE_BITS);
+
+	return bpf_map_lookup_elem(&xv_fdb_cache, &i);
+}
+
+/* Does slot c hold a copy of key's entry made under generation g? */
+static __always_inline bool fdb_slot_holds(const struct xv_fdb_slot *c,
+					   const struct xv_fdb_key *key,
+					   __u64 g)
+{
+	const __u32 *a = (const __u32 *)&c->key, *b = (const __u32 *)key;
+
+	return c->gen == g && a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+}
+
+static __always_inline void fdb_slot_fill(struct xv_fdb_slot *c,
+					  const struct xv_fdb_key *key,
+					  __u64 g, __u32 ifindex, __u64 seen_ns)
+{
+	c->gen = g;
+	c->seen_ns = seen_ns;
+	c->key = *key;
+	c->ifindex = ifindex;
+}
+
+/*
+ * Is mac in net learned on port in, and written within the last second?
+ * Then there is nothing to learn: fdb_learn would write nothing.
+ */
+static __always_inline bool fdb_src_current(__u32 net, const __u8 *mac,
+					    __u32 in, __u64 now)
+{
+	struct xv_fdb_key key;
+	struct xv_fdb_slot *c;
+	__u64 g;
+
+	fdb_key(&key, net, mac);
+	c = fdb_slot(&key);
+	return c && gen_read(&g) && fdb_slot_holds(c, &key, g) &&
+	       c->ifindex == in && now - c->seen_ns < XV_FDB_REFRESH_NS;
+}
+
+/* mac was learned on in (its entry written at seen_ns) under g: copy it. */
+static __always_inline void fdb_src_copy(__u32 net, const __u8 *mac,
+					 __u32 in, __u64 g, __u64 seen_ns)
+{
+	struct xv_fdb_key key;
+	struct xv_fdb_slot *c;
+
+	fdb_key(&key, net, mac);
+	c = fdb_slot(&key);
+	if (c)
+		fdb_slot_fill(c, &key, g, in, seen_ns);
+}
+
 /*
  * Learn mac on ifindex; cur is what fdb_find() found for it. True when the
  * entry was written (learned, moved, or refreshed: once a second).
@@ -77,6 +148,7 @@ static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
 	}
 	fdb_key(&key, net, mac);
 	bpf_map_update_elem(&xv_fdb, &key, &val, BPF_ANY);
+	gen_bump();	/* copies of the old entry are stale now */
 	STAT_INC(s, learned);
 	return true;
 }
@@ -85,10 +157,23 @@ static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
 static __always_inline __u32 fdb_lookup(__u32 net, const __u8 *mac, __u64 now,
 					__u64 ageing_ns)
 {
-	struct xv_fdb_val *cur = fdb_find(net, mac);
+	struct xv_fdb_key key;
+	struct xv_fdb_slot *c;
+	struct xv_fdb_val *cur;
+	bool have_gen;
+	__u64 g = 0;
 
+	fdb_key(&key, net, mac);
+	c = fdb_slot(&key);
+	have_gen = gen_read(&g);
+	if (c && have_gen && fdb_slot_holds(c, &key, g) &&
+	    now - c->seen_ns <= ageing_ns)
+		return c->ifindex;
+	cur = bpf_map_lookup_elem(&xv_fdb, &key);
 	if (!cur || now - cur->seen_ns > ageing_ns)
 		return 0;
+	if (c && have_gen)
+		fdb_slot_fill(c, &key, g, cur->ifindex, cur->seen_ns);
 	return cur->ifindex;
 }
 

@@ -21,10 +21,12 @@ struct {
 } xv_port SEC(".maps");
 
 /*
- * The port table's generation (key 0): whoever changes xv_port writes a new
- * value here afterwards (the loader: CLOCK_MONOTONIC ns, never the same
- * twice). The datapath trusts its per-CPU copies of ports (port.h) only
- * while the value they were copied under is still here.
+ * The generation of the port table and the FDB (key 0): whoever changes
+ * xv_port, or adds, moves or deletes an FDB entry, writes a new value here
+ * afterwards (the loader: CLOCK_MONOTONIC ns, never the same twice; the
+ * datapath, learning: one more). The datapath trusts its per-CPU copies of
+ * ports (port.h) and of FDB entries (fdb.h) only while the value they were
+ * copied under is still here.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -48,6 +50,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xv_port_slot);
 } xv_port_cache SEC(".maps");
+
+/* Per-CPU copies of xv_fdb entries (fdb.h); not pinned: a cache. */
+struct xv_fdb_slot {
+	__u64 gen;		/* xv_gen when copied */
+	__u64 seen_ns;		/* the entry's, when copied */
+	struct xv_fdb_key key;	/* net 0: empty */
+	__u32 ifindex;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << XV_FDB_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct xv_fdb_slot);
+} xv_fdb_cache SEC(".maps");
 
 /* network id -> mode, uplink, host MAC and member list (the flood list). */
 struct {

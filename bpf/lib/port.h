@@ -19,7 +19,40 @@
 #ifndef XV_PORT_H
 #define XV_PORT_H
 
+#include <stdbool.h>
 #include "lib/maps.h"
+
+/* xv_gen (maps.h), which the per-CPU copies here and in fdb.h follow. */
+static __always_inline __u64 *gen_ptr(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xv_gen, &zero);
+}
+
+/*
+ * The generation, read once and before the entry it guards: an entry
+ * replaced after this read comes with a new generation, so a copy of the
+ * old one is never filed under the new generation.
+ */
+static __always_inline bool gen_read(__u64 *g)
+{
+	__u64 *gen = gen_ptr();
+
+	if (!gen)
+		return false;
+	*g = *(volatile __u64 *)gen;
+	return true;
+}
+
+/* Another generation (the datapath added or moved an FDB entry). */
+static __always_inline void gen_bump(void)
+{
+	__u64 *gen = gen_ptr();
+
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+}
 
 enum port_role {
 	PORT_IN,		/* tc ingress, XDP: the port the frame came in on */
@@ -36,22 +69,15 @@ _Static_assert(PORT_ROLES * XV_PORT_CACHE_WAYS == XV_PORT_CACHE_SLOTS,
 static __always_inline struct xv_port *port_get(__u32 ifindex,
 						enum port_role role)
 {
-	__u32 zero = 0, slot = role * XV_PORT_CACHE_WAYS +
-			       (ifindex & (XV_PORT_CACHE_WAYS - 1));
+	__u32 slot = role * XV_PORT_CACHE_WAYS +
+		     (ifindex & (XV_PORT_CACHE_WAYS - 1));
 	struct xv_port_slot *c;
 	struct xv_port *p;
-	__u64 *gen, g;
+	__u64 g;
 
-	gen = bpf_map_lookup_elem(&xv_gen, &zero);
 	c = bpf_map_lookup_elem(&xv_port_cache, &slot);
-	if (!gen || !c)
+	if (!c || !gen_read(&g))
 		return bpf_map_lookup_elem(&xv_port, &ifindex);
-	/*
-	 * Read once, before the entry: an entry replaced after this read
-	 * comes with a new generation, so a copy of the old one is never
-	 * filed under the new generation.
-	 */
-	g = *(volatile __u64 *)gen;
 	if (c->ifindex == ifindex && c->gen == g)
 		return &c->port;
 	p = bpf_map_lookup_elem(&xv_port, &ifindex);

@@ -993,6 +993,8 @@ static int g_step_prepare(const struct g_step *st)
 		memcpy(key.mac, st->fdb.mac, 6);
 		if (bpf_map_delete_elem(fd_fdb, &key) && errno != ENOENT)
 			return -errno;
+		if (gen_bump())
+			return -errno;
 	}
 	return g_clock(&st->clock);
 }

@@ -512,19 +512,27 @@ static int ncpus;
 static __u64 t_fresh, t_aged;	/* seen_ns written for P_FRESH and P_AGED */
 
 /*
- * Write a port, then a new xv_gen, as the loader does: the datapath uses
- * its per-CPU copies of ports (bpf/lib/port.h) while xv_gen is unchanged.
+ * A new xv_gen, as the loader writes after it changes a port or the FDB:
+ * the datapath uses its per-CPU copies of ports and FDB entries
+ * (bpf/lib/port.h, fdb.h) while xv_gen is unchanged. 0 or -1 (errno).
  */
-static int port_put(__u32 ifindex, const struct xv_port *p)
+static int gen_bump(void)
 {
-	static __u64 gen;
+	int fd = bpf_map__fd(skel->maps.xv_gen);
+	__u64 gen = 0;
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(fd, &zero, &gen))
+		return -1;
+	gen++;	/* always past the current value: none is ever seen twice */
+	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+}
+
+static int port_put(__u32 ifindex, const struct xv_port *p)
+{
 	if (bpf_map_update_elem(fd_port, &ifindex, p, BPF_ANY))
 		return -1;
-	gen++;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.xv_gen), &zero,
-				   &gen, BPF_ANY);
+	return gen_bump();
 }
 
 static __u64 now_coarse(void)
@@ -842,7 +850,9 @@ static int fdb_write(const struct fdb_ent *e, __u64 seen)
 	struct xv_fdb_val val = { .ifindex = e->ifindex, .seen_ns = seen };
 
 	memcpy(key.mac, e->mac, 6);
-	return bpf_map_update_elem(fd_fdb, &key, &val, BPF_ANY);
+	if (bpf_map_update_elem(fd_fdb, &key, &val, BPF_ANY))
+		return -1;
+	return gen_bump();
 }
 
 static int fdb_reset(const struct fixture *fx)
@@ -855,6 +865,8 @@ static int fdb_reset(const struct fixture *fx)
 	while (!bpf_map_get_next_key(fd_fdb, NULL, &next))
 		if (bpf_map_delete_elem(fd_fdb, &next))
 			return -errno;
+	if (gen_bump())
+		return -errno;
 	t_fresh = now - FRESH_AGE_NS;
 	t_aged = now - 2 * AGEING_NS;
 	for (i = 0; i < sizeof(fdb_base) / sizeof(fdb_base[0]); i++) {
