@@ -37,11 +37,15 @@ ip -n "$HOST" neigh replace $OUT_IP lladdr "$(mac_of "$SINK" s0)" dev up0 nud pe
 GEN_SMAC=$(mac_of "$GEN" g0) GEN_SADDR=$VM_IP GEN_DADDR=$OUT_IP
 CONF=$TMP/xv.conf
 
+# The flow table's size (nat_sessions): the default, but for the scale
+# rounds, whose largest step must fit in it.
+NAT_TABLE=65536
 xv_conf() {
 	cat >"$CONF" <<-EOC
 	[global]
 	attach = $1
 	pin_dir = $PIN
+	nat_sessions = $NAT_TABLE
 	[network nat0]
 	mode = nat
 	subnet = 192.168.100.0/24
@@ -122,10 +126,16 @@ done
 
 # Scale: the same one-flow stream with N sessions live in the tables (the
 # others idle, written by bench/natfill.c into the pinned maps), the table
-# grown step by step within each round. What the maps actually hold after
+# grown step by step within each round; the flow table made large enough
+# for the largest step (nat_sessions). What the maps actually hold after
 # each step is recorded too: a map holds at most max_entries.
 SCALE=${NAT_SCALE-"1 10000 100000 1000000"}
 if [ -n "$SCALE" ]; then
+	NAT_TABLE=1
+	for n in $SCALE; do
+		[ "$n" -lt "$NAT_TABLE" ] || NAT_TABLE=$((n + 1))
+	done
+	[ "$NAT_TABLE" -ge 65536 ] || NAT_TABLE=65536
 	for r in $(seq 1 "$ROUNDS"); do
 		for k in xdp tc; do
 			log "nat scale round $r: $k"

@@ -40,6 +40,9 @@
 #define XV_MAP_LOCK	"xv_lock"
 #define XV_MAP_GEN	"xv_gen"
 #define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
+/* [global] nat_sessions: the flow table's size instead (preallocated) */
+#define XV_NAT_SESSIONS_MIN	1024
+#define XV_NAT_SESSIONS_MAX	4194304
 
 enum xv_mode {
 	XV_MODE_NONE = 0,

@@ -288,6 +288,37 @@ static int reuse_tx_map(struct up_ctx *c, bool *reused)
 	return err;
 }
 
+/*
+ * The flow table's size (nat_sessions) is fixed when the table is made: a
+ * running one of another size is neither reused nor dropped with its
+ * sessions, and the change waits for down and up.
+ */
+static int size_flow_table(struct up_ctx *c)
+{
+	int line = c->cfg.key_line[XV_KEY_NAT_SESSIONS];
+	char path[4200];
+	int fd, held;
+
+	xv_pin_path(path, sizeof(path), c->cfg.pin_dir, XV_MAP_NAT_FLOW);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		held = xv_map_capacity(fd);
+		close(fd);
+		if (held > 0 && (__u32)held != c->cfg.nat_sessions) {
+			if (line)
+				pr_warn("%s:%d: nat_sessions %u, but the running flow table holds %d: it takes effect after xvnet down and up (which end the sessions)\n",
+					c->cfg.path, line, c->cfg.nat_sessions,
+					held);
+			else
+				pr_warn("%s: nat_sessions %u (the default), but the running flow table holds %d: it takes effect after xvnet down and up (which end the sessions)\n",
+					c->cfg.path, c->cfg.nat_sessions, held);
+			return -XV_EUSAGE;
+		}
+	}
+	return bpf_map__set_max_entries(c->skel->maps.xv_nat_flow,
+					c->cfg.nat_sessions);
+}
+
 static int load_programs(struct up_ctx *c)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->cfg.pin_dir);
@@ -301,6 +332,9 @@ static int load_programs(struct up_ctx *c)
 		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
 		return err;
 	}
+	err = size_flow_table(c);
+	if (err)
+		return err;
 	err = reuse_tx_map(c, &reused);
 	if (err) {
 		pr_warn("cannot reuse the pinned %s: %s\n", XV_MAP_TX,

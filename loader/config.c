@@ -423,6 +423,8 @@ static __u32 *number_slot(struct pctx *p, enum xv_key key)
 		return &p->cfg->tcp_transitory_timeout;
 	case XV_KEY_ICMP_TIMEOUT:
 		return &p->cfg->icmp_timeout;
+	case XV_KEY_NAT_SESSIONS:
+		return &p->cfg->nat_sessions;
 	case XV_KEY_MAX_MACS:
 		return &p->net->max_macs;
 	case XV_KEY_MAX_SESSIONS:
@@ -853,6 +855,9 @@ static const struct key_desc keys[XV_KEY_MAX] = {
 		.where = W_GLOBAL },
 	[XV_KEY_ICMP_TIMEOUT] = { NUM("icmp_timeout", 1, 2147483647, "seconds"),
 				  .where = W_GLOBAL },
+	[XV_KEY_NAT_SESSIONS] = { NUM("nat_sessions", XV_NAT_SESSIONS_MIN,
+				      XV_NAT_SESSIONS_MAX, "sessions"),
+				  .where = W_GLOBAL },
 	[XV_KEY_MODE] = { .name = "mode", .where = W_NET, .modes = M_ALL,
 			  .parse = parse_mode },
 	[XV_KEY_PORTS] = { .name = "ports", .where = W_NET, .modes = M_ALL,
@@ -905,6 +910,7 @@ static void config_defaults(struct xv_config *cfg)
 	cfg->tcp_established_timeout = 7440;
 	cfg->tcp_transitory_timeout = 240;
 	cfg->icmp_timeout = 60;
+	cfg->nat_sessions = XV_NAT_SIZE;
 }
 
 static void net_defaults(struct xv_netcfg *n)

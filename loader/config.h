@@ -33,6 +33,7 @@ enum xv_key {
 	XV_KEY_TCP_ESTABLISHED_TIMEOUT,
 	XV_KEY_TCP_TRANSITORY_TIMEOUT,
 	XV_KEY_ICMP_TIMEOUT,
+	XV_KEY_NAT_SESSIONS,
 	/* [network NAME] */
 	XV_KEY_MODE,
 	XV_KEY_PORTS,
@@ -117,6 +118,7 @@ struct xv_config {
 	/* seconds: 300, 300, 7440, 240, 60 */
 	__u32 ageing, udp_timeout, tcp_established_timeout,
 	      tcp_transitory_timeout, icmp_timeout;
+	__u32 nat_sessions;	/* entries of xv_nat_flow, default XV_NAT_SIZE */
 	struct xv_netcfg *nets;
 	int nnets;
 	int key_line[XV_KEY_MAX]; /* [global] keys, 0 = not set */

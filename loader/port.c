@@ -343,13 +343,13 @@ int xv_port_forget(const struct xv_state *st, __u32 ifindex)
 	macs_on(st, ifindex, &set);
 	if (set.n && st->nat_out_fd >= 0) {
 		xv_map_purge(st->nat_out_fd, sizeof(struct xv_nat_out_key),
-			     sizeof(struct xv_nat_map), XV_NAT_SIZE,
+			     sizeof(struct xv_nat_map),
 			     mapping_of_macs, &set);
 		xv_map_purge(st->nat_in_fd, sizeof(struct xv_nat_in_key),
-			     sizeof(struct xv_nat_map), XV_NAT_SIZE,
+			     sizeof(struct xv_nat_map),
 			     mapping_of_macs, &set);
 		xv_map_purge(st->neigh_fd, sizeof(struct xv_neigh_key),
-			     sizeof(struct xv_neigh), 4096, neigh_of_macs, &set);
+			     sizeof(struct xv_neigh), neigh_of_macs, &set);
 	}
 	free(set.macs);
 	/* Gone with its interface: only the XDP link's pin is left to undo. */

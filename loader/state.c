@@ -238,15 +238,28 @@ void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net)
  * Collect the keys of a hash map that match, then delete them: deleting
  * while walking would restart the walk.
  */
-void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
+int xv_map_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	return info.max_entries;
+}
+
+void xv_map_purge(int fd, size_t ksz, size_t vsz,
 		      bool (*doomed)(const void *key, const void *val,
 				     const void *arg),
 		      const void *arg)
 {
 	unsigned char *keys, *key, *prev = NULL, val[64];
-	int n = 0;
+	int n = 0, max;
 
 	if (fd < 0 || vsz > sizeof(val))
+		return;
+	max = xv_map_capacity(fd);
+	if (max <= 0)
 		return;
 	keys = calloc(max + 1, ksz);
 	if (!keys)
@@ -303,14 +316,14 @@ void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
 	struct nat_scope s = { .net = net, .subnet = subnet, .mask = mask };
 
 	xv_map_purge(st->nat_out_fd, sizeof(struct xv_nat_out_key),
-		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
+		  sizeof(struct xv_nat_map), map_of_net, &s);
 	xv_map_purge(st->nat_in_fd, sizeof(struct xv_nat_in_key),
-		  sizeof(struct xv_nat_map), XV_NAT_SIZE, map_of_net, &s);
+		  sizeof(struct xv_nat_map), map_of_net, &s);
 	xv_map_purge(st->nat_flow_fd, sizeof(struct xv_nat_flow_key),
-		  sizeof(struct xv_nat_flow), XV_NAT_SIZE, flow_of_subnet, &s);
+		  sizeof(struct xv_nat_flow), flow_of_subnet, &s);
 	xv_map_purge(st->neigh_fd, sizeof(struct xv_neigh_key),
-		  sizeof(struct xv_neigh), 4096, neigh_of_net, &s);
+		  sizeof(struct xv_neigh), neigh_of_net, &s);
 	/* Their flows are gone: so are the addresses' counts. */
-	xv_map_purge(st->nat_count_fd, sizeof(__be32), sizeof(__u32), XV_NAT_SIZE,
+	xv_map_purge(st->nat_count_fd, sizeof(__be32), sizeof(__u32),
 		  count_of_subnet, &s);
 }

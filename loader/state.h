@@ -42,11 +42,13 @@ int xv_state_stats(const struct xv_state *st, __u32 id, struct xv_stats *sum);
 /* Undo what xvnet did on one port (per its flags) and forget it. */
 void xv_port_teardown(const struct xv_state *st, __u32 ifindex,
 		      const struct xv_port *p);
+/* max_entries of map fd, or -errno. */
+int xv_map_capacity(int fd);
 /*
- * Delete the entries of hash map fd (at most max) for which doomed(key,
- * value, arg) says so.
+ * Delete the entries of hash map fd for which doomed(key, value, arg) says
+ * so.
  */
-void xv_map_purge(int fd, size_t ksz, size_t vsz, int max,
+void xv_map_purge(int fd, size_t ksz, size_t vsz,
 		  bool (*doomed)(const void *key, const void *val,
 				 const void *arg),
 		  const void *arg);

@@ -220,6 +220,7 @@ static bool check_bridge_basic(struct xv_config *cfg)
 	CHECK(cfg->ageing == 300 && cfg->udp_timeout == 300);
 	CHECK(cfg->tcp_established_timeout == 7440);
 	CHECK(cfg->tcp_transitory_timeout == 240 && cfg->icmp_timeout == 60);
+	CHECK(cfg->nat_sessions == XV_NAT_SIZE);
 	CHECK(cfg->nnets == 1 && !strcmp(n->name, "lan"));
 	CHECK(n->line == 6 && n->mode_line == 7 && n->uplink_line == 8);
 	CHECK(n->ports_line == 9 && n->key_line[XV_KEY_PORTS] == 9);
@@ -284,6 +285,8 @@ static bool check_nat_basic(struct xv_config *cfg)
 
 	CHECK(cfg->udp_timeout == 120 && cfg->tcp_established_timeout == 3600);
 	CHECK(cfg->tcp_transitory_timeout == 60 && cfg->icmp_timeout == 30);
+	CHECK(cfg->nat_sessions == 1048576);
+	CHECK(cfg->key_line[XV_KEY_NAT_SESSIONS] == 7);
 	CHECK(cfg->nnets == 1 && n->mode == XV_MODE_NAT);
 	CHECK(n->subnet == htonl(0xc0a86400) && n->prefix == 24);
 	CHECK(n->gateway == htonl(0xc0a86401));
@@ -293,7 +296,7 @@ static bool check_nat_basic(struct xv_config *cfg)
 	CHECK(n->nforwards == 2);
 	CHECK(n->forwards[0].proto == IPPROTO_TCP && n->forwards[0].port == 8080 &&
 	      n->forwards[0].addr == htonl(0xc0a8640a) &&
-	      n->forwards[0].to_port == 80 && n->forwards[0].line == 14);
+	      n->forwards[0].to_port == 80 && n->forwards[0].line == 15);
 	CHECK(n->forwards[1].proto == IPPROTO_UDP && n->forwards[1].port == 5353 &&
 	      n->forwards[1].to_port == 53);
 	CHECK(!strcmp(n->uplink, "eth0"));

@@ -103,6 +103,9 @@ static bool check_global(const struct xv_config *c)
 	    c->tcp_transitory_timeout > 2147483647u ||
 	    c->icmp_timeout > 2147483647u)
 		return bad("a NAT timeout out of 1..2^31-1");
+	if (c->nat_sessions < XV_NAT_SESSIONS_MIN ||
+	    c->nat_sessions > XV_NAT_SESSIONS_MAX)
+		return bad("nat_sessions %u", c->nat_sessions);
 	if (c->nnets < 0 || c->nnets > XV_MAX_NETS - 1)
 		return bad("%d networks", c->nnets);
 	return true;
@@ -430,7 +433,7 @@ bool xvf_config_equal(const struct xv_config *a, const struct xv_config *b)
 	if (!SAME_STR(path) || !SAME(attach) || !SAME_STR(pin_dir) ||
 	    !SAME(ageing) || !SAME(udp_timeout) ||
 	    !SAME(tcp_established_timeout) || !SAME(tcp_transitory_timeout) ||
-	    !SAME(icmp_timeout) || !SAME(nnets) ||
+	    !SAME(icmp_timeout) || !SAME(nat_sessions) || !SAME(nnets) ||
 	    memcmp(a->key_line, b->key_line, sizeof(a->key_line)))
 		return false;
 	for (i = 0; i < a->nnets; i++)

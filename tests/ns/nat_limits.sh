@@ -10,7 +10,10 @@
 #    new sessions are refused (nat-table-full) -- nothing is evicted;
 #  - the collector: once the UDP timeout has passed, the kernel-side
 #    collector has removed the expired sessions (the pinned maps empty
-#    again, the per-address counts back to zero) and new sessions work.
+#    again, the per-address counts back to zero) and new sessions work;
+#  - nat_sessions sizes the flow table: a reload that asks for another size
+#    while it runs is refused (FILE:LINE, exit 1) and changes nothing; down
+#    and up make it that size.
 # Once with attach = xdp, once with attach = tc.
 #
 #   out                  host                          vm1, vm2
@@ -115,6 +118,28 @@ stream_intact() {
 	return 1
 }
 
+# table_size N: the pinned flow table has room for N flows.
+table_size() {
+	local n
+	n=$(bpftool map show pinned "$PIN/xv_nat_flow" -j | jq .max_entries)
+	[ "$n" = "$1" ] && return 0
+	CHECK_WHY="xv_nat_flow has $n entries, expected $1"
+	return 1
+}
+
+# resize_refused: a reload to another nat_sessions fails and says why.
+resize_refused() {
+	local out rc line
+	line=$(grep -n '^nat_sessions' "$CONF" | cut -d: -f1)
+	out=$(xv "$H" reload -c "$CONF" 2>&1)
+	rc=$?
+	echo "$out"
+	[ "$rc" = 1 ] && grep -q "^$CONF:$line: nat_sessions 131072, but the running flow table holds 65536" <<<"$out" &&
+		return 0
+	CHECK_WHY="reload exited $rc"
+	return 1
+}
+
 round() {
 	local t="[$ATTACH]"
 	CONF=$TMP/limits.conf
@@ -142,6 +167,17 @@ round() {
 	sleep $((T_FULL + 3))
 	check "limits-collected-after-full$t" collected
 	check "limits-new-sessions-again$t" ping_ok "$VM1" "$NAT_OUT"
+
+	# nat_sessions: fixed while the table runs, taken at the next up.
+	check "limits-flow-table-default$t" table_size 65536
+	sed -i 's/^\[global\]$/[global]\nnat_sessions = 131072/' "$CONF"
+	check "limits-resize-refused$t" resize_refused
+	check "limits-resize-refused-changed-nothing$t" table_size 65536
+	check "limits-resize-refused-vm1-still-out$t" ping_ok "$VM1" "$NAT_OUT"
+	check "limits-down$t" xv_down "$H" "$CONF"
+	up_check "limits-up-resized$t" "$H" "$CONF"
+	check "limits-flow-table-resized$t" table_size 131072
+	check "limits-resized-vm1-out$t" ping_ok "$VM1" "$NAT_OUT"
 }
 
 for_each_attach round
