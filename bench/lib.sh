@@ -224,6 +224,17 @@ latency() {
 		END {if (p99 > 0) printf "%.1f %.1f\n", p50, p99; else print ""}'
 }
 
+# tcp_latency SECTION KIND CNS SNS SIP: TCP with 1 and 4 streams, then
+# latency, from CNS to SIP in SNS, each recorded for KIND.
+tcp_latency() {
+	local p50="" p99=""
+	record "$1" tcp-1 "$2" gbps "$(tcp "$3" "$4" "$5" 1)"
+	record "$1" tcp-4 "$2" gbps "$(tcp "$3" "$4" "$5" 4)"
+	read -r p50 p99 < <(latency "$3" "$4" "$5") || true
+	record "$1" latency "$2" p50-us "$p50"
+	record "$1" latency "$2" p99-us "$p99"
+}
+
 # wait_path CNS IP: until ping from CNS reaches IP (learning, ARP), bounded.
 wait_path() {
 	local _

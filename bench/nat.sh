@@ -105,6 +105,7 @@ record nat auto auto attach-vm-port "$(xv_attach_of "$HOST" "$CONF" vmp)"
 record nat auto auto attach-uplink "$(xv_attach_of "$HOST" "$CONF" up0)"
 xv_down "$HOST" "$CONF"
 
+# Packet rates of every path first, then TCP and latency (as in l2.sh).
 KINDS=${NAT_KINDS:-"xdp tc linux bare-xdp bare-tc"}
 for r in $(seq 1 "$ROUNDS"); do
 	for k in $KINDS; do
@@ -113,13 +114,14 @@ for r in $(seq 1 "$ROUNDS"); do
 		record nat pps-1flow "$k" pps "$(pps 1)"
 		if [[ $k != bare-* ]]; then	# a bare redirect reads no flow
 			record nat pps-10kflows "$k" pps "$(pps 10000)"
-			record nat tcp-1 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 1)"
-			record nat tcp-4 "$k" gbps "$(tcp "$GEN" "$SINK" $OUT_IP 4)"
-			p50="" p99=""
-			read -r p50 p99 < <(latency "$GEN" "$SINK" $OUT_IP) || true
-			record nat latency "$k" p50-us "$p50"
-			record nat latency "$k" p99-us "$p99"
 		fi
+		teardown "$k"
+	done
+	for k in $KINDS; do
+		[[ $k != bare-* ]] || continue	# a bare redirect translates nothing
+		log "nat round $r: $k, TCP and latency"
+		setup "$k"
+		tcp_latency nat "$k" "$GEN" "$SINK" $OUT_IP
 		teardown "$k"
 	done
 done
