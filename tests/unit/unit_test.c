@@ -528,6 +528,22 @@ static int gen_bump(void)
 	return bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
 }
 
+/*
+ * Run on one CPU (the first allowed; -1: the one running now): the
+ * datapath keeps per-CPU copies of ports and FDB entries, and a test of
+ * them must know which copies it meets. False if that CPU is not allowed.
+ */
+static bool pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		cpu = sched_getcpu() < 0 ? 0 : sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
+}
+
 static int port_put(__u32 ifindex, const struct xv_port *p)
 {
 	if (bpf_map_update_elem(fd_port, &ifindex, p, BPF_ANY))
@@ -1084,7 +1100,9 @@ enum run_kind { RUN_XDP, RUN_TC, RUN_EGR };
 
 static const char *const kind_label[] = { "xdp", "tc", "tc-egress" };
 
-static void run_case(const struct fixture *fx, enum run_kind kind)
+/* One fixture; with reset_fdb false on the FDB the steps before it left. */
+static void run_step(const struct fixture *fx, enum run_kind kind,
+		     bool reset_fdb)
 {
 	struct xv_stats before[NSTAT_NETS], after[NSTAT_NETS];
 	struct result r = {};
@@ -1097,7 +1115,7 @@ static void run_case(const struct fixture *fx, enum run_kind kind)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 
 	build_frame(&f, &fx->f);
-	if (fdb_reset(fx) || stats_read(before)) {
+	if ((reset_fdb && fdb_reset(fx)) || stats_read(before)) {
 		printf("FAIL unit: %s [%s]: cannot prepare the maps: %s\n",
 		       fx->what, kind_label[kind], strerror(errno));
 		return;
@@ -1200,6 +1218,11 @@ static void run_case(const struct fixture *fx, enum run_kind kind)
 		       r.msg);
 	else
 		printf("PASS unit: %s [%s]\n", fx->what, kind_label[kind]);
+}
+
+static void run_case(const struct fixture *fx, enum run_kind kind)
+{
+	run_step(fx, kind, true);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1397,6 +1420,64 @@ static const struct fixture cache_fixtures[] = {
 	  K_BOTH, 11, IP4(M_C, M_A, UDP, C_OK, 32), DROP_FROM_11(CROSS_NET) },
 };
 
+/*
+ * The FDB copies follow a move the datapath itself learns on another CPU
+ * (it changes xv_gen): on CPU 0, 11 -> M_C goes to 13 (a copy made); on
+ * CPU 1, M_C speaks from another port; back on CPU 0, the next frame to
+ * M_C goes there, not to the copy's 13. XDP tells by the port: 12 is no
+ * XDP target (XDP_PASS, where 13 was a redirect); tc by the mark a frame
+ * for the uplink gets. The steps share the FDB.
+ */
+static const struct fixture fdb_copy_xdp[] = {
+	{ "FDB copy: 11 -> M_C on 13", K_XDP, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 32), XDP_FWD_FROM_11 },
+	{ "FDB copy: M_C moves to 12", K_XDP, 12, ARP(BCAST, M_C),
+	  .xdp_ret = XDP_PASS, .post = { { 1, M_C, 12, A_NEW } },
+	  .xdp_s = { .xdp_pass = 1, LEARN } },
+	{ "FDB copy: 11 -> M_C goes to 12 now", K_XDP, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 32), .xdp_ret = XDP_PASS,
+	  .xdp_s = { .xdp_pass = 1 } },
+};
+
+static const struct fixture fdb_copy_tc[] = {
+	{ "FDB copy: 11 -> M_C on 13", K_TC, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 32), XDP_FWD_FROM_11 },
+	{ "FDB copy: M_C moves to the uplink", K_TC, 10, ARP(BCAST, M_C),
+	  .tc_ret = TC_ACT_OK, .clones = VMS1,
+	  .post = { { 1, M_C, 10, A_NEW } },
+	  .tc_s = { RX, .flood = 1, LEARN } },
+	{ "FDB copy: 11 -> M_C goes to the uplink now", K_TC, 11,
+	  IP4(M_C, M_A, UDP, C_OK, 32), .tc_ret = TC_ACT_REDIRECT,
+	  .mark_out = XV_MARK_FWD, .tc_s = { RX, .fwd_tc = 1 } },
+};
+
+static void fdb_copy_run(const struct fixture *steps, enum run_kind kind)
+{
+	for (int i = 0; i < 3; i++) {
+		if (!pin_cpu(i == 1)) {
+			printf("FAIL unit: %s [%s]: cannot run on CPU %d: %s\n",
+			       steps[i].what, kind_label[kind], i == 1,
+			       strerror(errno));
+			return;
+		}
+		run_step(&steps[i], kind, i == 0);
+	}
+}
+
+static void fdb_copy_main(void)
+{
+	_Static_assert(NELEM(fdb_copy_xdp) == 3 && NELEM(fdb_copy_tc) == 3,
+		       "three steps: copy, move elsewhere, use");
+	if (ncpus < 2) {
+		printf("FAIL unit: FDB copy: needs two CPUs, the machine has %d\n",
+		       ncpus);
+		return;
+	}
+	fdb_copy_run(fdb_copy_xdp, RUN_XDP);
+	fdb_copy_run(fdb_copy_tc, RUN_TC);
+	pin_cpu(0);
+}
+
 static int port_cache_main(void)
 {
 	enum run_kind kinds[] = { RUN_XDP, RUN_TC };
@@ -1434,6 +1515,9 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!pin_cpu(-1))
+		fprintf(stderr, "note unit: cannot pin to one CPU: %s\n",
+			strerror(errno));
 	ret = setup();
 	if (!ret) {
 		for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
@@ -1447,6 +1531,7 @@ int main(void)
 				run_case(fx, RUN_EGR);
 		}
 		ret = port_cache_main();
+		fdb_copy_main();
 		if (!ret)
 			ret = nat_main();
 		if (!ret)
