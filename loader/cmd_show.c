@@ -370,6 +370,28 @@ static void print_net_json(const struct xv_state *st, const struct xv_cfg *k,
 	printf("}");
 }
 
+/*
+ * How full the NAT flow table is: its entries (expired ones included until
+ * the collector removes them) and its size (nat_sessions). 0 if absent.
+ */
+static int flow_table_use(const struct xv_state *st, unsigned int *held)
+{
+	struct xv_nat_flow_key key, next;
+	void *prev = NULL;
+	int cap;
+
+	*held = 0;
+	if (st->nat_flow_fd < 0)
+		return 0;
+	cap = xv_map_capacity(st->nat_flow_fd);
+	while (!bpf_map_get_next_key(st->nat_flow_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		++*held;
+	}
+	return cap > 0 ? cap : 0;
+}
+
 int xv_cmd_status(struct xv_opts *o)
 {
 	struct xv_port_ent *ports = NULL;
@@ -378,8 +400,9 @@ int xv_cmd_status(struct xv_opts *o)
 	struct xv_cfg knobs = {};
 	struct xv_net net;
 	bool first = true;
+	unsigned int flows;
 	__u32 zero = 0;
-	int n = 0, err;
+	int n = 0, err, cap;
 
 	err = open_state(o, &cfg, &st);
 	if (err)
@@ -388,12 +411,17 @@ int xv_cmd_status(struct xv_opts *o)
 	err = xv_state_ports(&st, &ports, &n);
 	if (err)
 		goto out;
+	cap = flow_table_use(&st, &flows);
 	if (o->json) {
 		printf("{\"pin_dir\":");
 		json_str(cfg.pin_dir);
+		printf(",\"nat_flow_table\":{\"entries\":%u,\"size\":%d}",
+		       flows, cap);
 		printf(",\"networks\":[");
 	} else {
 		printf("pin_dir %s\n", cfg.pin_dir);
+		printf("nat flow table: %u of %d entries (nat_sessions)\n",
+		       flows, cap);
 	}
 	for (__u32 id = 1; id < XV_MAX_NETS; id++) {
 		if (xv_state_net(&st, id, &net) || !net.mode)

@@ -127,6 +127,16 @@ table_size() {
 	return 1
 }
 
+# status_table N: status says the flow table has room for N and holds
+# at least one flow (vm1's).
+status_table() {
+	local t
+	t=$(xv "$H" status -c "$CONF" --json | jq -c .nat_flow_table)
+	jq -e --argjson n "$1" '.size == $n and .entries >= 1' <<<"$t" >/dev/null && return 0
+	CHECK_WHY="status says $t"
+	return 1
+}
+
 # resize_refused: a reload to another nat_sessions fails and says why.
 resize_refused() {
 	local out rc line
@@ -178,6 +188,7 @@ round() {
 	up_check "limits-up-resized$t" "$H" "$CONF"
 	check "limits-flow-table-resized$t" table_size 131072
 	check "limits-resized-vm1-out$t" ping_ok "$VM1" "$NAT_OUT"
+	check "limits-status-table-size$t" status_table 131072
 }
 
 for_each_attach round
