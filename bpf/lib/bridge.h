@@ -36,26 +36,27 @@ static __always_inline enum xv_drop bridge_learn(const struct xv_port *port,
 						 struct xv_stats *s, bool *wrote)
 {
 	struct xv_fdb_val *src;
+	struct xv_fdb_slot *c;
+	struct fdb_at at;
 	enum xv_drop why;
-	bool have_gen;
-	__u64 g = 0;
 
 	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source))
 		return XV_DROP_BAD_SRC;
-	if (fdb_src_current(port->net, eth->h_source, in, now))
-		return XV_DROP_MAX;	/* the common case: a known sender */
-	have_gen = gen_read(&g);
-	src = fdb_find(port->net, eth->h_source);
+	fdb_at(&at, port->net, eth->h_source);
+	c = fdb_copy(&at);
+	/* The common case: learned on this port within the second. */
+	if (c && c->ifindex == in && now - c->seen_ns < XV_FDB_REFRESH_NS)
+		return XV_DROP_MAX;
+	src = bpf_map_lookup_elem(&xv_fdb, &at.key);
 	if (port->flags & XV_PORT_VM) {
 		why = guard_source(port, net, eth->h_source, in, now,
 				   ageing_ns, src);
 		if (why != XV_DROP_MAX)
 			return why;
 	}
-	*wrote = fdb_learn(port->net, eth->h_source, in, now, src, s);
-	if (have_gen && (*wrote || src))
-		fdb_src_copy(port->net, eth->h_source, in, g,
-			     *wrote ? now : src->seen_ns);
+	*wrote = fdb_learn(&at.key, in, now, src, s);
+	/* Not written: src is fresh on this very port (fdb_learn). */
+	fdb_copy_set(&at, in, *wrote ? now : src->seen_ns);
 	return XV_DROP_MAX;
 }
 

@@ -60,14 +60,6 @@ static __always_inline void fdb_key(struct xv_fdb_key *key, __u32 net,
 #endif
 }
 
-static __always_inline struct xv_fdb_val *fdb_find(__u32 net, const __u8 *mac)
-{
-	struct xv_fdb_key key;
-
-	fdb_key(&key, net, mac);
-	return bpf_map_lookup_elem(&xv_fdb, &key);
-}
-
 /* The per-CPU slot of key (NULL only if the map is missing). */
 static __always_inline struct xv_fdb_slot *fdb_slot(const struct xv_fdb_key *key)
 {
@@ -78,67 +70,63 @@ static __always_inline struct xv_fdb_slot *fdb_slot(const struct xv_fdb_key *key
 	return bpf_map_lookup_elem(&xv_fdb_cache, &i);
 }
 
-/* Does slot c hold a copy of key's entry made under generation g? */
-static __always_inline bool fdb_slot_holds(const struct xv_fdb_slot *c,
-					   const struct xv_fdb_key *key,
-					   __u64 g)
-{
-	const __u32 *a = (const __u32 *)&c->key, *b = (const __u32 *)key;
+/*
+ * One FDB lookup: the key, its per-CPU slot, and the generation, read
+ * before the hash is (see gen_read).
+ */
+struct fdb_at {
+	struct xv_fdb_key key;
+	struct xv_fdb_slot *slot;	/* NULL: no copies */
+	__u64 gen;
+};
 
-	return c->gen == g && a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+static __always_inline void fdb_at(struct fdb_at *at, __u32 net,
+				   const __u8 *mac)
+{
+	fdb_key(&at->key, net, mac);
+	at->slot = fdb_slot(&at->key);
+	if (at->slot && !gen_read(&at->gen))
+		at->slot = NULL;
 }
 
-static __always_inline void fdb_slot_fill(struct xv_fdb_slot *c,
-					  const struct xv_fdb_key *key,
-					  __u64 g, __u32 ifindex, __u64 seen_ns)
+/* The slot's copy of the entry, if it was made under this generation. */
+static __always_inline struct xv_fdb_slot *fdb_copy(const struct fdb_at *at)
 {
-	c->gen = g;
+	const struct xv_fdb_slot *c = at->slot;
+	const __u32 *a, *b = (const __u32 *)&at->key;
+
+	if (!c)
+		return NULL;
+	a = (const __u32 *)&c->key;
+	if (c->gen != at->gen || a[0] != b[0] || a[1] != b[1] || a[2] != b[2])
+		return NULL;
+	return at->slot;
+}
+
+/* Copy the entry (port ifindex, written at seen_ns) into the slot. */
+static __always_inline void fdb_copy_set(const struct fdb_at *at,
+					 __u32 ifindex, __u64 seen_ns)
+{
+	struct xv_fdb_slot *c = at->slot;
+
+	if (!c)
+		return;
+	c->gen = at->gen;
 	c->seen_ns = seen_ns;
-	c->key = *key;
+	c->key = at->key;
 	c->ifindex = ifindex;
 }
 
 /*
- * Is mac in net learned on port in, and written within the last second?
- * Then there is nothing to learn: fdb_learn would write nothing.
+ * Learn key's MAC on ifindex; cur is what the FDB holds for key. True when
+ * the entry was written (learned, moved, or refreshed: once a second).
  */
-static __always_inline bool fdb_src_current(__u32 net, const __u8 *mac,
-					    __u32 in, __u64 now)
-{
-	struct xv_fdb_key key;
-	struct xv_fdb_slot *c;
-	__u64 g;
-
-	fdb_key(&key, net, mac);
-	c = fdb_slot(&key);
-	return c && gen_read(&g) && fdb_slot_holds(c, &key, g) &&
-	       c->ifindex == in && now - c->seen_ns < XV_FDB_REFRESH_NS;
-}
-
-/* mac was learned on in (its entry written at seen_ns) under g: copy it. */
-static __always_inline void fdb_src_copy(__u32 net, const __u8 *mac,
-					 __u32 in, __u64 g, __u64 seen_ns)
-{
-	struct xv_fdb_key key;
-	struct xv_fdb_slot *c;
-
-	fdb_key(&key, net, mac);
-	c = fdb_slot(&key);
-	if (c)
-		fdb_slot_fill(c, &key, g, in, seen_ns);
-}
-
-/*
- * Learn mac on ifindex; cur is what fdb_find() found for it. True when the
- * entry was written (learned, moved, or refreshed: once a second).
- */
-static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
+static __always_inline bool fdb_learn(const struct xv_fdb_key *key,
 				      __u32 ifindex, __u64 now,
 				      struct xv_fdb_val *cur,
 				      struct xv_stats *s)
 {
 	struct xv_fdb_val val = { .ifindex = ifindex, .seen_ns = now };
-	struct xv_fdb_key key;
 
 	if (cur && cur->ifindex == ifindex) {
 		if (now - cur->seen_ns < XV_FDB_REFRESH_NS)
@@ -146,8 +134,7 @@ static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
 		cur->seen_ns = now;
 		return true;
 	}
-	fdb_key(&key, net, mac);
-	bpf_map_update_elem(&xv_fdb, &key, &val, BPF_ANY);
+	bpf_map_update_elem(&xv_fdb, key, &val, BPF_ANY);
 	gen_bump();	/* copies of the old entry are stale now */
 	STAT_INC(s, learned);
 	return true;
@@ -157,23 +144,18 @@ static __always_inline bool fdb_learn(__u32 net, const __u8 *mac,
 static __always_inline __u32 fdb_lookup(__u32 net, const __u8 *mac, __u64 now,
 					__u64 ageing_ns)
 {
-	struct xv_fdb_key key;
 	struct xv_fdb_slot *c;
 	struct xv_fdb_val *cur;
-	bool have_gen;
-	__u64 g = 0;
+	struct fdb_at at;
 
-	fdb_key(&key, net, mac);
-	c = fdb_slot(&key);
-	have_gen = gen_read(&g);
-	if (c && have_gen && fdb_slot_holds(c, &key, g) &&
-	    now - c->seen_ns <= ageing_ns)
+	fdb_at(&at, net, mac);
+	c = fdb_copy(&at);
+	if (c && now - c->seen_ns <= ageing_ns)
 		return c->ifindex;
-	cur = bpf_map_lookup_elem(&xv_fdb, &key);
+	cur = bpf_map_lookup_elem(&xv_fdb, &at.key);
 	if (!cur || now - cur->seen_ns > ageing_ns)
 		return 0;
-	if (c && have_gen)
-		fdb_slot_fill(c, &key, g, cur->ifindex, cur->seen_ns);
+	fdb_copy_set(&at, cur->ifindex, cur->seen_ns);
 	return cur->ifindex;
 }
 

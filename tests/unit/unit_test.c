@@ -529,9 +529,9 @@ static int gen_bump(void)
 }
 
 /*
- * Run on one CPU (the first allowed; -1: the one running now): the
- * datapath keeps per-CPU copies of ports and FDB entries, and a test of
- * them must know which copies it meets. False if that CPU is not allowed.
+ * Run on CPU cpu (-1: the one running now) and nowhere else: the datapath
+ * keeps per-CPU copies of ports and FDB entries, and a test of them must
+ * know which copies it meets. False if that CPU is not allowed.
  */
 static bool pin_cpu(int cpu)
 {
