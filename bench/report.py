@@ -205,20 +205,26 @@ def sec_memory():
     md.append("### Map memory per entry (bytes_memlock / max_entries)\n")
     md.append("| map | key + value bytes | max_entries | bytes_memlock | bytes per entry |")
     md.append("|---|---|---|---|---|")
-    for mp in ("xv_fdb", "xv_nat_out", "xv_nat_in", "xv_nat_flow"):
+    for mp in ("xv_fdb", "xv_nat_flow", "xv_nat_port"):
         k, v = med("memory", mp, "map", "key-bytes"), med("memory", mp, "map", "value-bytes")
         n, m = med("memory", mp, "map", "max-entries"), med("memory", mp, "map", "memlock-bytes")
         if n:
             md.append(f"| {mp} | {k:.0f} + {v:.0f} | {n:.0f} | {m:.0f} | {m / n:.1f} |")
     md.append("")
     flow = per_entry("xv_nat_flow")
-    mapping = per_entry("xv_nat_out") + per_entry("xv_nat_in")
-    s = flow + mapping
-    md.append(f"An FDB entry: {per_entry('xv_fdb'):.0f} bytes. A NAT session (its flow, plus its mapping in "
-              f"xv_nat_out and xv_nat_in when the mapping serves it alone): {s:.0f} bytes; a further flow "
-              f"of the same mapping: {flow:.0f} bytes. The hash maps preallocate every entry: this memory "
-              "is taken at `up`, used or not.\n")
-    target("NAT session map memory (flow + mapping)", s, "<= 128 bytes", s <= 128, "bytes")
+    sessions = med("memory", "xv_nat_flow", "map", "max-entries")
+    ports = med("memory", "xv_nat_port", "map", "memlock-bytes")
+    if ports is None:
+        return
+    share = ports / sessions
+    s = flow + share
+    md.append(f"An FDB entry: {per_entry('xv_fdb'):.0f} bytes. A NAT session is one flow in xv_nat_flow, "
+              f"{flow:.0f} bytes, plus its share of xv_nat_port, {share:.0f} bytes: xv_nat_port is fixed, "
+              f"{ports / 2**20:.1f} MB for every session count (one word per protocol and outside port, "
+              f"whoever holds it), here spread over the flow table's {sessions:.0f} entries, the sessions "
+              f"it serves (a larger `nat_sessions` makes the share smaller); together {s:.0f} bytes. "
+              "The maps preallocate every entry: this memory is taken at `up`, used or not.\n")
+    target("NAT session map memory (flow + its share of xv_nat_port)", s, "<= 128 bytes", s <= 128, "bytes")
 
 
 def sec_updown():

@@ -3,7 +3,8 @@
 #
 # Scale that needs no traffic: the map memory one NAT session and one FDB
 # entry take (from the maps' own key and value sizes, max_entries and the
-# kernel's bytes_memlock), and the time `xvnet up` and `xvnet down` take
+# kernel's bytes_memlock: a session is its flow, plus its share of the
+# fixed port array), and the time `xvnet up` and `xvnet down` take
 # with 64 ports (a bridged network: the uplink and 63 VM ports, veths),
 # attach=xdp and attach=tc interleaved.
 #
@@ -43,7 +44,7 @@ map_info() {	# NAME: key value max_entries bytes_memlock
 	bpftool map show pinned "$PIN/$1" -j |
 		jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.bytes_memlock)"'
 }
-for m in xv_fdb xv_nat_out xv_nat_in xv_nat_flow; do
+for m in xv_fdb xv_nat_flow xv_nat_port; do
 	read -r k v n b < <(map_info $m)
 	record memory $m map key-bytes "$k"
 	record memory $m map value-bytes "$v"

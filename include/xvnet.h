@@ -8,11 +8,8 @@
 #ifndef XVNET_H
 #define XVNET_H
 
-#ifdef __BPF__
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#endif
+#include <linux/bpf.h>		/* struct bpf_timer */
 
 #define XV_MAX_NETS	64	/* network ids 1..63; 0 means "no network" */
 #define XV_MAX_PORTS	64	/* member ports of one network (its flood list) */
@@ -30,8 +27,6 @@
 #define XV_MAP_TX	"xv_tx"
 #define XV_MAP_CFG	"xv_cfg"
 #define XV_MAP_STATS	"xv_stats"
-#define XV_MAP_NAT_OUT	"xv_nat_out"
-#define XV_MAP_NAT_IN	"xv_nat_in"
 #define XV_MAP_NAT_FLOW	"xv_nat_flow"
 #define XV_MAP_NEIGH	"xv_neigh"
 #define XV_MAP_SUBNET	"xv_subnet"
@@ -39,7 +34,8 @@
 #define XV_MAP_NAT_COUNT "xv_nat_count"
 #define XV_MAP_LOCK	"xv_lock"
 #define XV_MAP_GEN	"xv_gen"
-#define XV_NAT_SIZE	65536	/* mappings, and flows, all networks together */
+#define XV_MAP_GC	"xv_gc"
+#define XV_NAT_SIZE	65536	/* flows, all networks together (default) */
 /* [global] nat_sessions: the flow table's size instead (preallocated) */
 #define XV_NAT_SESSIONS_MIN	1024
 #define XV_NAT_SESSIONS_MAX	4194304
@@ -168,42 +164,88 @@ struct xv_cfg {
 /*
  * NAT. A mapping ties an inside address:port to an outside port on the
  * uplink's address (endpoint-independent: one outside port for every
- * destination). xv_nat_out finds it from inside, xv_nat_in from outside.
- * A flow is one (mapping, remote endpoint) pair: it carries the filtering
- * permission, the TCP state and the idle time that decide expiry. ICMP echo
- * uses the identifier as its port. A mapping lives at least as long as its
- * flows. Expired entries are ignored when found and reclaimed when their
- * key is needed again; the collector (gc.h) removes the rest.
+ * destination). A flow is one (mapping, remote endpoint) pair: it carries
+ * the outside port, the filtering permission, the TCP state and the idle
+ * time that decide expiry, and it is the only per-session entry:
+ *  - xv_nat_flow (hash) finds a flow from its inside endpoint and remote;
+ *  - xv_nat_port (array, one 8-byte word per protocol and outside port,
+ *    for all networks and uplinks together) names the inside endpoint that
+ *    holds an outside port, which is all an inbound packet needs to find
+ *    its flow. A new flow finds its endpoint's port there too, among a few
+ *    candidate ports its endpoint hashes to (nat.h).
+ * A mapping lives while it has live flows: the collector (gc.h) marks the
+ * ports of live flows each tick and frees the ones left unmarked for two.
+ * ICMP echo uses the identifier as its port. Forwards reserve their outside
+ * port in xv_nat_port and live in xv_nat_fwd, both ways.
  */
-struct xv_nat_out_key {
-	__be32 addr;		/* inside address */
-	__be16 port;		/* inside port or ICMP echo id */
-	__u8 proto;		/* IPPROTO_TCP, _UDP, _ICMP */
-	__u8 pad;
-};
+#define XV_MAP_NAT_PORT	"xv_nat_port"
+#define XV_MAP_NAT_FWD	"xv_nat_fwd"
+#define XV_NAT_PROTOS	3			/* TCP, UDP, ICMP echo */
+#define XV_NAT_PORTS	(XV_NAT_PROTOS << 16)	/* entries of xv_nat_port */
+#define XV_NAT_FWD_SIZE	4096			/* forwards, both ways */
 
-struct xv_nat_in_key {
-	__be32 addr;		/* outside address (the uplink's) */
-	__be16 port;		/* outside port or echo id */
-	__u8 proto;
-	__u8 pad;
-};
+/* Index of proto's outside port (host order) in xv_nat_port; -1: none. */
+static inline int xv_nat_port_index(__u8 proto, __u32 port)
+{
+	int row = proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 ? 2 : -1;
 
-/* struct xv_nat_map.flags */
-#define XV_NAT_STATIC	(1u << 0)	/* a configured forward: never expires */
+	return row < 0 || port > 0xffff ? -1 : (int)((__u32)row << 16 | port);
+}
 
-struct xv_nat_map {	/* value of xv_nat_out and xv_nat_in */
+/* struct xv_nat_port.mark */
+#define XV_NAT_MARK_STATIC 0xff	/* reserved by a forward: see xv_nat_fwd */
+#define XV_NAT_MARK_EPOCHS 0xfe	/* collector epochs run 1..0xfe */
+
+struct xv_nat_port {	/* all zero: free; changed as one word (cmpxchg) */
 	__be32 inside_addr;
-	__be32 outside_addr;
 	__be16 inside_port;
-	__be16 outside_port;
-	__u32 net;		/* network id */
-	__u32 flags;		/* XV_NAT_* */
-	__u8 vm_mac[6];		/* where replies go (looked up in the FDB) */
+	__u8 net;		/* network id */
+	__u8 mark;		/* collector epoch of its last use, or STATIC */
+};
+
+/*
+ * Is dynamic word p in use in collector epoch: marked in it or the one
+ * before? The collector marks the port of every live flow each tick, and a
+ * new flow marks its port as it takes it, so a word marked in neither has
+ * no live flow: it is free to take, for the datapath as for the collector.
+ */
+static inline int xv_nat_port_fresh(const struct xv_nat_port *p, __u8 epoch)
+{
+	__u8 prev = epoch > 1 ? epoch - 1 : XV_NAT_MARK_EPOCHS;
+
+	return p->inside_addr && p->mark != XV_NAT_MARK_STATIC &&
+	       (p->mark == epoch || p->mark == prev);
+}
+
+/* xv_nat_fwd: a forward, from outside (dir 0) and from inside (dir 1). */
+#define XV_NAT_FWD_IN	0	/* key: uplink address, outside port */
+#define XV_NAT_FWD_OUT	1	/* key: VM address, VM port */
+
+struct xv_nat_fwd_key {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 dir;		/* XV_NAT_FWD_* */
+};
+
+struct xv_nat_fwd {
+	__be32 addr;		/* the other side: VM address, or uplink's */
+	__be16 port;		/* VM port, or outside port */
 	__u16 pad;
+	__u32 net;
+};
+
+/*
+ * The NAT collector (bpf/lib/gc.h), key 0: its timer, the epoch it marks live
+ * ports with, and the secret that spreads endpoints over candidate ports.
+ */
+struct xv_gc {
+	struct bpf_timer timer;
+	__u32 salt;
+	__u8 epoch;		/* 1..XV_NAT_MARK_EPOCHS */
+	__u8 pad[3];
+	__u32 sweep;		/* next xv_nat_port entry to sweep */
 	__u32 pad2;
-	__u64 seen_ns;		/* last packet of any of its flows */
-	__u64 expires_ns;	/* seen_ns + the longest timeout of its flows */
 };
 
 /*
@@ -262,10 +304,9 @@ enum xv_nat_state {
 };
 
 struct xv_nat_flow {
-	__be32 outside_addr;	/* its mapping's outside address:port */
-	__be16 outside_port;
+	__be16 outside_port;	/* its mapping's, on the uplink's address */
 	__u8 state;		/* enum xv_nat_state */
-	__u8 pad;
+	__u8 pad[5];
 	__u64 seen_ns;		/* last packet, written at most once a second */
 };
 
@@ -344,7 +385,10 @@ _Static_assert(sizeof(struct xv_guard) == 24 + 8 * XV_MAX_MACS,
 	       "xv_guard layout");
 _Static_assert(sizeof(struct xv_net) == 48 + 4 * XV_MAX_PORTS + XV_NAME_LEN,
 	       "xv_net layout");
-_Static_assert(sizeof(struct xv_nat_map) == 48, "xv_nat_map layout");
+_Static_assert(sizeof(struct xv_nat_port) == 8, "xv_nat_port layout");
+_Static_assert(sizeof(struct xv_nat_fwd_key) == 8, "xv_nat_fwd_key layout");
+_Static_assert(sizeof(struct xv_nat_fwd) == 12, "xv_nat_fwd layout");
+_Static_assert(sizeof(struct xv_gc) == 32, "xv_gc layout");
 _Static_assert(sizeof(struct xv_nat_flow_key) == 16, "xv_nat_flow_key layout");
 _Static_assert(sizeof(struct xv_nat_flow) == 16, "xv_nat_flow layout");
 _Static_assert(sizeof(struct xv_neigh) == 16, "xv_neigh layout");

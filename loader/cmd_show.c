@@ -107,49 +107,108 @@ static const char *link_name(int ifindex, char *buf)
 
 static const __u8 nat_protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
 
-/* The timeout that decides whether a flow is alive. */
+/*
+ * The timeout that decides whether a flow is alive: the datapath's, whose
+ * defaults stand for a knob left 0.
+ */
 static __u64 flow_timeout(const struct xv_cfg *k, __u8 proto, __u8 state)
 {
+	const __u64 sec = 1000000000ULL;
+	__u64 t, dflt;
+
 	switch (proto) {
 	case IPPROTO_TCP:
-		return state == XV_NAT_ESTABLISHED ? k->tcp_est_ns : k->tcp_trans_ns;
+		if (state == XV_NAT_ESTABLISHED) {
+			t = k->tcp_est_ns;
+			dflt = 7440 * sec;
+		} else {
+			t = k->tcp_trans_ns;
+			dflt = 240 * sec;
+		}
+		break;
 	case IPPROTO_UDP:
-		return k->udp_ns;
+		t = k->udp_ns;
+		dflt = 300 * sec;
+		break;
 	default:
-		return k->icmp_ns;
+		t = k->icmp_ns;
+		dflt = 60 * sec;
+		break;
 	}
-}
-
-static bool mapping_live(const struct xv_cfg *k, const struct xv_nat_map *m,
-			 __u8 proto, __u64 now)
-{
-	if (m->flags & XV_NAT_STATIC)
-		return true;
-	if (m->expires_ns)
-		return m->expires_ns > now;
-	return now - m->seen_ns < flow_timeout(k, proto, XV_NAT_ESTABLISHED);
+	return t ? t : dflt;
 }
 
 /*
- * The same mapping as found from inside: the datapath refreshes the copy
- * it found, so either copy may be the fresher one.
+ * How long a flow has been idle. The datapath's clock (coarse) may be a
+ * little behind ours; a time far ahead is one up set to end the flow.
  */
-static bool out_copy_live(const struct xv_state *st, const struct xv_cfg *k,
-			  const struct xv_nat_map *in, __u8 proto, __u64 now)
+static __u64 flow_idle(__u64 now, __u64 seen_ns)
 {
-	struct xv_nat_out_key key = { .addr = in->inside_addr,
-				      .port = in->inside_port,
-				      .proto = proto };
-	struct xv_nat_map m;
-
-	return st->nat_out_fd >= 0 &&
-	       !bpf_map_lookup_elem(st->nat_out_fd, &key, &m) &&
-	       m.outside_port == in->outside_port &&
-	       m.outside_addr == in->outside_addr &&
-	       mapping_live(k, &m, proto, now);
+	if (seen_ns > now && seen_ns - now < 1000000000ULL)
+		return 0;
+	return now - seen_ns;
 }
 
-/* Live dynamic mappings of network id, per protocol (nat_protos order). */
+static bool flow_live(const struct xv_cfg *k, const struct xv_nat_flow_key *fk,
+		      const struct xv_nat_flow *f, __u64 now)
+{
+	return flow_idle(now, f->seen_ns) <
+	       flow_timeout(k, fk->proto, f->state);
+}
+
+/*
+ * The network a flow belongs to: the one its outside port's word names
+ * (a dynamic mapping of its inside endpoint), else its endpoint's
+ * forward's, else its inside subnet's; 0 if none. *fwd: the flow is a
+ * forward's (its endpoint's forward, on the forward's port).
+ */
+static __u32 flow_net(const struct xv_state *st,
+		      const struct xv_nat_flow_key *k,
+		      const struct xv_nat_flow *f, const struct xv_net *nets,
+		      bool *fwd)
+{
+	int i = xv_nat_port_index(k->proto, ntohs(f->outside_port));
+	struct xv_nat_fwd_key fk = { .addr = k->inside_addr,
+				     .port = k->inside_port,
+				     .proto = k->proto,
+				     .dir = XV_NAT_FWD_OUT };
+	struct xv_nat_port w = {};
+	struct xv_nat_fwd fv;
+	__u32 key;
+
+	*fwd = false;
+	if (i >= 0) {
+		key = i;
+		if (!bpf_map_lookup_elem(st->nat_port_fd, &key, &w) &&
+		    w.mark != XV_NAT_MARK_STATIC &&
+		    w.inside_addr == k->inside_addr &&
+		    w.inside_port == k->inside_port && w.net &&
+		    w.net < XV_MAX_NETS && nets[w.net].mode == XV_MODE_NAT)
+			return w.net;
+	}
+	if (!bpf_map_lookup_elem(st->nat_fwd_fd, &fk, &fv) && fv.net &&
+	    fv.net < XV_MAX_NETS && nets[fv.net].mode == XV_MODE_NAT) {
+		*fwd = fv.port == f->outside_port;
+		return fv.net;
+	}
+	for (__u32 id = 1; id < XV_MAX_NETS; id++)
+		if (nets[id].mode == XV_MODE_NAT &&
+		    (k->inside_addr & nets[id].mask) == nets[id].subnet)
+			return id;
+	return 0;
+}
+
+static void read_nets(const struct xv_state *st, struct xv_net *nets)
+{
+	for (__u32 id = 1; id < XV_MAX_NETS; id++)
+		xv_state_net(st, id, &nets[id]);
+}
+
+/*
+ * NAT use of network id: its forwards, its live flows, and its live
+ * dynamic mappings per protocol (nat_protos order): the outside ports its
+ * live flows hold, a port being one inside endpoint's (xv_nat_port).
+ */
 struct nat_use {
 	unsigned int mappings[3];
 	unsigned int forwards;
@@ -157,43 +216,52 @@ struct nat_use {
 };
 
 static void nat_use(const struct xv_state *st, const struct xv_cfg *k,
-		    __u32 id, const struct xv_net *net, struct nat_use *u)
+		    __u32 id, struct nat_use *u)
 {
-	struct xv_nat_in_key key, next;
 	struct xv_nat_flow_key fk, fnext;
+	struct xv_nat_fwd_key wk, wnext;
 	struct xv_nat_flow flow;
-	struct xv_nat_map m;
+	struct xv_nat_fwd fv;
+	struct xv_net *nets;
 	__u64 now = now_ns();
+	__u8 *held = NULL;
 	void *prev = NULL;
+	bool fwd;
+	int i;
 
 	memset(u, 0, sizeof(*u));
-	while (st->nat_in_fd >= 0 &&
-	       !bpf_map_get_next_key(st->nat_in_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(st->nat_in_fd, &key, &m) || m.net != id)
-			continue;
-		if (m.flags & XV_NAT_STATIC) {
+	while (st->nat_fwd_fd >= 0 &&
+	       !bpf_map_get_next_key(st->nat_fwd_fd, prev, &wnext)) {
+		wk = wnext;
+		prev = &wk;
+		if (wk.dir == XV_NAT_FWD_IN &&
+		    !bpf_map_lookup_elem(st->nat_fwd_fd, &wk, &fv) &&
+		    fv.net == id)
 			u->forwards++;
-			continue;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(nat_protos); i++)
-			if (key.proto == nat_protos[i] &&
-			    (mapping_live(k, &m, key.proto, now) ||
-			     out_copy_live(st, k, &m, key.proto, now)))
-				u->mappings[i]++;
 	}
+	nets = calloc(XV_MAX_NETS, sizeof(*nets));
+	held = calloc(XV_NAT_PORTS / 8, 1);
+	if (!nets || !held || st->nat_flow_fd < 0 || st->nat_port_fd < 0)
+		goto out;
+	read_nets(st, nets);
 	prev = NULL;
-	while (st->nat_flow_fd >= 0 &&
-	       !bpf_map_get_next_key(st->nat_flow_fd, prev, &fnext)) {
+	while (!bpf_map_get_next_key(st->nat_flow_fd, prev, &fnext)) {
 		fk = fnext;
 		prev = &fk;
 		if (bpf_map_lookup_elem(st->nat_flow_fd, &fk, &flow) ||
-		    (fk.inside_addr & net->mask) != net->subnet)
+		    !flow_live(k, &fk, &flow, now) ||
+		    flow_net(st, &fk, &flow, nets, &fwd) != id)
 			continue;
-		if (now - flow.seen_ns < flow_timeout(k, fk.proto, flow.state))
-			u->flows++;
+		u->flows++;
+		i = xv_nat_port_index(fk.proto, ntohs(flow.outside_port));
+		if (fwd || i < 0 || (held[i / 8] & (1u << (i % 8))))
+			continue;
+		held[i / 8] |= 1u << (i % 8);
+		u->mappings[i >> 16]++;	/* rows: TCP, UDP, ICMP */
 	}
+out:
+	free(held);
+	free(nets);
 }
 
 static void print_nat_text(const struct xv_state *st, const struct xv_cfg *k,
@@ -205,7 +273,7 @@ static void print_nat_text(const struct xv_state *st, const struct xv_cfg *k,
 	struct nat_use use;
 
 	bpf_map_lookup_elem(st->port_fd, &net->uplink, &up);
-	nat_use(st, k, id, net, &use);
+	nat_use(st, k, id, &use);
 	printf("  nat: subnet %s/%d, gateway %s on %s (peer %s), outside %s on %s\n",
 	       ip4(net->subnet, a), __builtin_popcount(ntohl(net->mask)),
 	       ip4(net->gateway, b), link_name(net->host_if, h),
@@ -227,7 +295,7 @@ static void print_nat_json(const struct xv_state *st, const struct xv_cfg *k,
 	struct nat_use use;
 
 	bpf_map_lookup_elem(st->port_fd, &net->uplink, &up);
-	nat_use(st, k, id, net, &use);
+	nat_use(st, k, id, &use);
 	printf(",\"nat\":{\"subnet\":\"%s/%d\"", ip4(net->subnet, a),
 	       __builtin_popcount(ntohl(net->mask)));
 	printf(",\"gateway\":\"%s\",\"host_if\":", ip4(net->gateway, a));
@@ -566,77 +634,66 @@ static int cmp_row(const void *a, const void *b)
 	return x->rem_port < y->rem_port ? -1 : x->rem_port > y->rem_port;
 }
 
-/* The network a flow belongs to: its mapping's, else its inside subnet's. */
-static __u32 flow_net(const struct xv_state *st, const struct xv_nat_flow_key *k,
-		      const struct xv_nat_flow *f, const struct xv_net *nets)
-{
-	struct xv_nat_in_key ik = { .addr = f->outside_addr,
-				    .port = f->outside_port,
-				    .proto = k->proto };
-	struct xv_nat_map m;
-
-	if (!bpf_map_lookup_elem(st->nat_in_fd, &ik, &m) && m.net &&
-	    m.net < XV_MAX_NETS)
-		return m.net;
-	for (__u32 id = 1; id < XV_MAX_NETS; id++)
-		if (nets[id].mode == XV_MODE_NAT &&
-		    (k->inside_addr & nets[id].mask) == nets[id].subnet)
-			return id;
-	return 0;
-}
-
 static int collect_nat(const struct xv_state *st, const struct xv_cfg *k,
 		       const struct xv_net *nets, __u32 only,
 		       struct nat_rows *rows)
 {
+	__be32 outside[XV_MAX_NETS] = {};
 	struct xv_nat_flow_key fk, fnext;
-	struct xv_nat_in_key ik, inext;
+	struct xv_nat_fwd_key wk, wnext;
 	struct xv_nat_flow f;
-	struct xv_nat_map m;
+	struct xv_nat_fwd fv;
+	struct xv_port up;
 	__u64 now = now_ns();
 	void *prev = NULL;
 	int err = 0;
+	bool fwd;
 
+	/* Every mapping is on its network's uplink address. */
+	for (__u32 id = 1; id < XV_MAX_NETS; id++)
+		if (nets[id].mode == XV_MODE_NAT && nets[id].uplink &&
+		    !bpf_map_lookup_elem(st->port_fd, &nets[id].uplink, &up))
+			outside[id] = up.addr;
 	while (!err && !bpf_map_get_next_key(st->nat_flow_fd, prev, &fnext)) {
 		struct nat_row r = { .kind = ROW_FLOW };
-		__u64 idle;
 
 		fk = fnext;
 		prev = &fk;
 		if (bpf_map_lookup_elem(st->nat_flow_fd, &fk, &f))
 			continue;
-		idle = now > f.seen_ns ? now - f.seen_ns : 0;
-		if (idle >= flow_timeout(k, fk.proto, f.state))
+		if (!flow_live(k, &fk, &f, now))
 			continue;	/* expired: the datapath ignores it */
-		r.net = flow_net(st, &fk, &f, nets);
+		r.net = flow_net(st, &fk, &f, nets, &fwd);
 		if (!r.net || (only && r.net != only))
 			continue;
 		r.proto = fk.proto;
 		r.state = f.state;
 		r.in_addr = fk.inside_addr;
 		r.in_port = ntohs(fk.inside_port);
-		r.out_addr = f.outside_addr;
+		r.out_addr = outside[r.net];
 		r.out_port = ntohs(f.outside_port);
 		r.rem_addr = fk.remote_addr;
 		r.rem_port = ntohs(fk.remote_port);
-		r.idle_s = idle / 1000000000ULL;
+		r.idle_s = flow_idle(now, f.seen_ns) / 1000000000ULL;
 		err = rows_add(rows, &r);
 	}
 	prev = NULL;
-	while (!err && !bpf_map_get_next_key(st->nat_in_fd, prev, &inext)) {
+	while (!err && !bpf_map_get_next_key(st->nat_fwd_fd, prev, &wnext)) {
 		struct nat_row r = { .kind = ROW_FORWARD };
 
-		ik = inext;
-		prev = &ik;
-		if (bpf_map_lookup_elem(st->nat_in_fd, &ik, &m) ||
-		    !(m.flags & XV_NAT_STATIC) || (only && m.net != only))
+		wk = wnext;
+		prev = &wk;
+		if (wk.dir != XV_NAT_FWD_IN ||
+		    bpf_map_lookup_elem(st->nat_fwd_fd, &wk, &fv) ||
+		    !fv.net || fv.net >= XV_MAX_NETS || !nets[fv.net].mode ||
+		    (only && fv.net != only))
 			continue;
-		r.net = m.net;
-		r.proto = ik.proto;
-		r.in_addr = m.inside_addr;
-		r.in_port = ntohs(m.inside_port);
-		r.out_addr = ik.addr;
-		r.out_port = ntohs(ik.port);
+		r.net = fv.net;
+		r.proto = wk.proto;
+		r.in_addr = fv.addr;
+		r.in_port = ntohs(fv.port);
+		r.out_addr = wk.addr;
+		r.out_port = ntohs(wk.port);
 		err = rows_add(rows, &r);
 	}
 	if (!err)
@@ -710,7 +767,7 @@ static void print_pool(const struct xv_state *st, const struct xv_cfg *k,
 	unsigned int size = net->nat_hi - net->nat_lo + 1;
 	struct nat_use use;
 
-	nat_use(st, k, id, net, &use);
+	nat_use(st, k, id, &use);
 	if (!json) {
 		printf("pool %s: ports %u-%u (%u a protocol), in use: tcp %u, udp %u, icmp %u\n",
 		       net->name, net->nat_lo, net->nat_hi, size,
@@ -757,7 +814,7 @@ int xv_cmd_nat(struct xv_opts *o)
 			goto out;
 		}
 	}
-	if (st.nat_in_fd < 0 || st.nat_flow_fd < 0) {
+	if (st.nat_port_fd < 0 || st.nat_fwd_fd < 0 || st.nat_flow_fd < 0) {
 		pr_warn("%s: the NAT maps are not pinned (run xvnet up again)\n",
 			cfg.pin_dir);
 		err = -XV_EUSAGE;

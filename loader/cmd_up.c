@@ -13,12 +13,14 @@
  * nat networks add three things: the host adapter (a veth pair created and
  * addressed here, journaled like everything else, its peer a member port),
  * the uplink as a translating port that is no member of the network, and
- * the port forwards as static entries of the NAT maps.
+ * the port forwards: entries of xv_nat_fwd, both ways, and their outside
+ * ports reserved in xv_nat_port.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <net/if.h>
@@ -54,6 +56,8 @@ struct up_ctx {
 	int nold_ports;
 	struct xv_net old_nets[XV_MAX_NETS];	/* by id; mode 0 = unused */
 	bool fresh;			/* nothing was pinned before */
+	__u32 *seized;		/* xv_nat_port words forwards took from */
+	int nseized;		/* dynamic mappings */
 };
 
 /* Keep each network's id across reloads (the FDB is keyed by it). */
@@ -455,35 +459,70 @@ static int attach_port(struct up_ctx *c, const struct xv_plan_port *pp)
 	return xv_port_attach(&pa, pp, old);
 }
 
-/* The two static entries of forward f of network n. */
+/*
+ * The two xv_nat_fwd entries of forward f of network n: from outside
+ * (uplink address, outside port) and from inside (VM address, VM port).
+ */
 static void forward_entries(const struct up_ctx *c, int n,
 			    const struct xv_forward *f,
-			    struct xv_nat_out_key *ok, struct xv_nat_in_key *ik,
-			    struct xv_nat_map *val)
+			    struct xv_nat_fwd_key *ik, struct xv_nat_fwd *iv,
+			    struct xv_nat_fwd_key *ok, struct xv_nat_fwd *ov)
 {
 	const struct xv_plan_port *up = xv_plan_uplink(&c->plan, n);
 
-	*ok = (struct xv_nat_out_key){ .addr = f->addr,
+	*ik = (struct xv_nat_fwd_key){ .addr = up->addr,
+				       .port = htons(f->port),
+				       .proto = f->proto,
+				       .dir = XV_NAT_FWD_IN };
+	*iv = (struct xv_nat_fwd){ .addr = f->addr, .port = htons(f->to_port),
+				   .net = c->net_id[n] };
+	*ok = (struct xv_nat_fwd_key){ .addr = f->addr,
 				       .port = htons(f->to_port),
-				       .proto = f->proto };
-	*ik = (struct xv_nat_in_key){ .addr = up->addr,
-				      .port = htons(f->port),
-				      .proto = f->proto };
-	/* No MAC yet: the datapath finds it in xv_neigh. Holes zeroed too. */
-	memset(val, 0, sizeof(*val));
-	val->inside_addr = f->addr;
-	val->outside_addr = up->addr;
-	val->inside_port = htons(f->to_port);
-	val->outside_port = htons(f->port);
-	val->net = c->net_id[n];
-	val->flags = XV_NAT_STATIC;
+				       .proto = f->proto,
+				       .dir = XV_NAT_FWD_OUT };
+	*ov = (struct xv_nat_fwd){ .addr = up->addr, .port = htons(f->port),
+				   .net = c->net_id[n] };
 }
 
+/*
+ * Reserve forward f's outside port in xv_nat_port. A port a dynamic
+ * mapping holds is taken from it: its flows end once up stands
+ * (end_flows).
+ */
+static int reserve_port(struct up_ctx *c, const struct xv_forward *f)
+{
+	const struct xv_nat_port fixed = { .mark = XV_NAT_MARK_STATIC };
+	const struct xv_nat_port zero = {};
+	int i = xv_nat_port_index(f->proto, f->port);
+	struct xv_nat_port old;
+	__u32 key, *grown;
+
+	if (i < 0)
+		return -EINVAL;
+	key = i;
+	if (bpf_map_lookup_elem(c->st.nat_port_fd, &key, &old))
+		return -errno;
+	if (old.mark == XV_NAT_MARK_STATIC)
+		return 0;	/* reserved already (or by another network) */
+	if (memcmp(&old, &zero, sizeof(old))) {
+		grown = realloc(c->seized, (c->nseized + 1) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		c->seized = grown;
+		c->seized[c->nseized++] = key;
+	}
+	return xv_journal_map_update(c->j, c->st.nat_port_fd, &key,
+				     sizeof(key), &fixed, sizeof(fixed));
+}
+
+/*
+ * The forwards: both xv_nat_fwd entries, then the outside port's word, so
+ * that the datapath finds the entries of every port it sees reserved.
+ */
 static int write_forwards(struct up_ctx *c)
 {
-	struct xv_nat_out_key ok;
-	struct xv_nat_in_key ik;
-	struct xv_nat_map val;
+	struct xv_nat_fwd_key ik, ok;
+	struct xv_nat_fwd iv, ov;
 	int err = 0;
 
 	for (int n = 0; n < c->cfg.nnets && !err; n++) {
@@ -492,31 +531,138 @@ static int write_forwards(struct up_ctx *c)
 		if (nc->mode != XV_MODE_NAT || !xv_plan_uplink(&c->plan, n))
 			continue;
 		for (int i = 0; i < nc->nforwards && !err; i++) {
-			forward_entries(c, n, &nc->forwards[i], &ok, &ik, &val);
-			err = xv_journal_map_update(c->j, c->st.nat_out_fd, &ok,
-						    sizeof(ok), &val,
-						    sizeof(val));
+			const char *map = XV_MAP_NAT_FWD;
+
+			forward_entries(c, n, &nc->forwards[i], &ik, &iv, &ok,
+					&ov);
+			err = xv_journal_map_update(c->j, c->st.nat_fwd_fd, &ik,
+						    sizeof(ik), &iv,
+						    sizeof(iv));
 			if (!err)
 				err = xv_journal_map_update(c->j,
-							    c->st.nat_in_fd,
-							    &ik, sizeof(ik),
-							    &val, sizeof(val));
+							    c->st.nat_fwd_fd,
+							    &ok, sizeof(ok),
+							    &ov, sizeof(ov));
+			if (!err) {
+				map = XV_MAP_NAT_PORT;
+				err = reserve_port(c, &nc->forwards[i]);
+			}
 			if (err)
 				pr_warn("%s:%d: cannot write the forward to %s: %s\n",
 					c->cfg.path, nc->forwards[i].line,
-					XV_MAP_NAT_IN, strerror(-err));
+					map, strerror(-err));
 		}
 	}
 	return err;
 }
 
-/* Is this static entry one the config has (key and value)? */
-static bool forward_configured(const struct up_ctx *c, const void *key,
-			       bool inbound, const struct xv_nat_map *v)
+/*
+ * End the flows for which doomed(c, key, flow, arg) says so, but those of
+ * a forward that stands (their endpoint's forward, on its port): no
+ * session goes on leaving from an outside port that is no longer its
+ * own, where replies would reach someone else. Their time is set far past
+ * every timeout rather than the flows deleted: the datapath treats them
+ * as expired, and the collector removes them with their addresses' counts
+ * (max_sessions), which a deletion here would leave too high.
+ */
+static void end_flows(struct up_ctx *c,
+		      bool (*doomed)(const struct up_ctx *c,
+				     const struct xv_nat_flow_key *k,
+				     const struct xv_nat_flow *f,
+				     const void *arg),
+		      const void *arg, const char *why)
 {
-	struct xv_nat_out_key ok;
-	struct xv_nat_in_key ik;
-	struct xv_nat_map val;
+	struct xv_nat_flow_key key, *ended;
+	struct xv_nat_fwd_key fk;
+	struct xv_nat_flow f;
+	struct xv_nat_fwd fv;
+	struct timespec ts;
+	void *prev = NULL;
+	int n = 0, max;
+	__u64 dead;
+
+	max = xv_map_capacity(c->st.nat_flow_fd);
+	if (max <= 0)
+		return;
+	ended = calloc(max, sizeof(*ended));
+	if (!ended)
+		return;
+	/* Collect first: rewriting an entry while walking may restart it. */
+	while (n < max && !bpf_map_get_next_key(c->st.nat_flow_fd, prev,
+						&ended[n])) {
+		key = ended[n];
+		prev = &key;
+		if (bpf_map_lookup_elem(c->st.nat_flow_fd, &key, &f) ||
+		    !doomed(c, &key, &f, arg))
+			continue;
+		fk = (struct xv_nat_fwd_key){ .addr = key.inside_addr,
+					      .port = key.inside_port,
+					      .proto = key.proto,
+					      .dir = XV_NAT_FWD_OUT };
+		if (!bpf_map_lookup_elem(c->st.nat_fwd_fd, &fk, &fv) &&
+		    fv.port == f.outside_port)
+			continue;
+		n++;
+	}
+	/* 2^63 ns ahead: now - seen_ns, unsigned, is past every timeout. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dead = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec + (1ULL << 63);
+	for (int i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(c->st.nat_flow_fd, &ended[i], &f))
+			continue;
+		f.seen_ns = dead;
+		bpf_map_update_elem(c->st.nat_flow_fd, &ended[i], &f,
+				    BPF_EXIST);
+	}
+	if (n)
+		pr_debug("%d NAT flow(s) ended: %s\n", n, why);
+	free(ended);
+}
+
+/* A flow on an outside port a forward took from a dynamic mapping. */
+static bool flow_seized(const struct up_ctx *c,
+			const struct xv_nat_flow_key *k,
+			const struct xv_nat_flow *f, const void *arg)
+{
+	int i = xv_nat_port_index(k->proto, ntohs(f->outside_port));
+
+	for (int j = 0; i >= 0 && j < c->nseized; j++)
+		if (c->seized[j] == (__u32)i)
+			return true;
+	return false;
+}
+
+/* Removed forwards: their entries from inside (VM endpoint -> port). */
+struct gone_fwds {
+	const struct xv_nat_fwd_key *key;
+	const struct xv_nat_fwd *val;
+	int n;
+};
+
+/* A flow of a removed forward: its VM endpoint, on its outside port. */
+static bool flow_of_gone_fwd(const struct up_ctx *c,
+			     const struct xv_nat_flow_key *k,
+			     const struct xv_nat_flow *f, const void *arg)
+{
+	const struct gone_fwds *g = arg;
+
+	for (int i = 0; i < g->n; i++)
+		if (g->key[i].dir == XV_NAT_FWD_OUT &&
+		    g->key[i].addr == k->inside_addr &&
+		    g->key[i].port == k->inside_port &&
+		    g->key[i].proto == k->proto &&
+		    g->val[i].port == f->outside_port)
+			return true;
+	return false;
+}
+
+/* Is this xv_nat_fwd entry one the config has (key and value)? */
+static bool forward_configured(const struct up_ctx *c,
+			       const struct xv_nat_fwd_key *key,
+			       const struct xv_nat_fwd *v)
+{
+	struct xv_nat_fwd_key ik, ok;
+	struct xv_nat_fwd iv, ov;
 
 	for (int n = 0; n < c->cfg.nnets; n++) {
 		const struct xv_netcfg *nc = &c->cfg.nets[n];
@@ -524,45 +670,78 @@ static bool forward_configured(const struct up_ctx *c, const void *key,
 		if (nc->mode != XV_MODE_NAT || !xv_plan_uplink(&c->plan, n))
 			continue;
 		for (int i = 0; i < nc->nforwards; i++) {
-			forward_entries(c, n, &nc->forwards[i], &ok, &ik, &val);
-			/* Field by field: the datapath may touch seen_ns. */
-			if (!memcmp(key, inbound ? (void *)&ik : (void *)&ok,
-				    sizeof(ok)) &&
-			    v->inside_addr == val.inside_addr &&
-			    v->outside_addr == val.outside_addr &&
-			    v->inside_port == val.inside_port &&
-			    v->outside_port == val.outside_port &&
-			    v->net == val.net)
+			const struct xv_nat_fwd *want;
+
+			forward_entries(c, n, &nc->forwards[i], &ik, &iv, &ok,
+					&ov);
+			want = key->dir == XV_NAT_FWD_IN ? &iv : &ov;
+			if (!memcmp(key, key->dir == XV_NAT_FWD_IN ? &ik : &ok,
+				    sizeof(*key)) &&
+			    v->addr == want->addr && v->port == want->port &&
+			    v->net == want->net)
 				return true;
 		}
 	}
 	return false;
 }
 
-/* Static entries the config no longer has; dynamic sessions stay. */
-static void remove_stale_forwards(struct up_ctx *c, int fd, size_t ksz,
-				  bool inbound)
+/* A reserved port that no forward has (left): free again. */
+static bool unreserved(__u32 index, const struct xv_nat_port *w,
+		       const void *arg)
 {
-	unsigned char key[8], cursor[8], *doomed;
-	struct xv_nat_map val;
-	void *prev = NULL;
-	int n = 0;
+	return w->mark == XV_NAT_MARK_STATIC && !((const bool *)arg)[index];
+}
 
-	if (fd < 0 || ksz != sizeof(key))
+/*
+ * Forwards the config no longer has (and the flows that used them), and
+ * the reservations of the outside ports that no forward (of any network)
+ * has any more; dynamic sessions stay.
+ */
+static void remove_stale_forwards(struct up_ctx *c)
+{
+	int fd = c->st.nat_fwd_fd, n = 0, max, i;
+	struct xv_nat_fwd_key key, next, *doomed;
+	struct xv_nat_fwd val, *vals;
+	struct gone_fwds gone;
+	void *prev = NULL;
+	bool *reserved;
+
+	max = fd >= 0 ? xv_map_capacity(fd) : -ENOENT;
+	if (max <= 0)
 		return;
-	doomed = calloc(XV_NAT_SIZE, ksz);
-	if (!doomed)
-		return;
-	while (n < XV_NAT_SIZE && !bpf_map_get_next_key(fd, prev, key)) {
-		if (!bpf_map_lookup_elem(fd, key, &val) &&
-		    (val.flags & XV_NAT_STATIC) &&
-		    !forward_configured(c, key, inbound, &val))
-			memcpy(doomed + (size_t)n++ * ksz, key, ksz);
-		memcpy(cursor, key, ksz);
-		prev = cursor;
+	doomed = calloc(max, sizeof(*doomed));
+	vals = calloc(max, sizeof(*vals));
+	reserved = calloc(XV_NAT_PORTS, sizeof(*reserved));
+	if (!doomed || !vals || !reserved)
+		goto out;
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &val) &&
+		    !forward_configured(c, &key, &val)) {
+			doomed[n] = key;
+			vals[n++] = val;
+		}
 	}
-	while (n--)
-		bpf_map_delete_elem(fd, doomed + (size_t)n * ksz);
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &doomed[i]);
+	if (n) {
+		gone = (struct gone_fwds){ .key = doomed, .val = vals, .n = n };
+		end_flows(c, flow_of_gone_fwd, &gone,
+			  "their forwards are gone");
+	}
+	prev = NULL;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		i = xv_nat_port_index(key.proto, ntohs(key.port));
+		if (key.dir == XV_NAT_FWD_IN && i >= 0)
+			reserved[i] = true;
+	}
+	xv_nat_ports_free(&c->st, unreserved, reserved);
+out:
+	free(reserved);
+	free(vals);
 	free(doomed);
 }
 
@@ -647,10 +826,7 @@ static void remove_stale(struct up_ctx *c)
 		if (old->mode == XV_MODE_NAT)
 			xv_nat_purge_net(&c->st, id, old->subnet, old->mask);
 	}
-	remove_stale_forwards(c, c->st.nat_in_fd, sizeof(struct xv_nat_in_key),
-			      true);
-	remove_stale_forwards(c, c->st.nat_out_fd,
-			      sizeof(struct xv_nat_out_key), false);
+	remove_stale_forwards(c);
 	xv_guard_remove_stale_locks(c->st.lock_fd, &c->cfg, &c->plan, c->net_id);
 }
 
@@ -729,7 +905,7 @@ static int apply(struct up_ctx *c)
 		err = -ENOMEM;
 		goto fail_fresh;
 	}
-	if (c->st.nat_out_fd < 0 || c->st.nat_in_fd < 0 ||
+	if (c->st.nat_port_fd < 0 || c->st.nat_fwd_fd < 0 ||
 	    c->st.nat_flow_fd < 0 || c->st.neigh_fd < 0 ||
 	    c->st.guard_fd < 0 || c->st.lock_fd < 0) {
 		pr_warn("%s: the NAT and guard maps are not pinned after load\n",
@@ -769,6 +945,8 @@ static int apply(struct up_ctx *c)
 		xv_gen_bump(&c->st);
 		goto fail_fresh;
 	}
+	if (c->nseized)
+		end_flows(c, flow_seized, NULL, "forwards took their ports");
 	remove_stale(c);
 	remove_stale_subnets(c);
 	xv_dhcp_remove_stale(&c->cfg);
@@ -828,6 +1006,7 @@ out:
 	if (c.skel)
 		xvnet__destroy(c.skel);
 	free(c.old_ports);
+	free(c.seized);
 	xv_plan_free(&c.plan);
 	xv_config_free(&c.cfg);
 	return err;

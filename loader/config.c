@@ -1553,6 +1553,30 @@ static void check_shared_forwards(const struct xv_config *cfg,
 	}
 }
 
+/*
+ * Every forward takes two entries of the datapath's forward table (from
+ * outside and from inside), all networks together.
+ */
+static void check_forward_count(const struct xv_config *cfg,
+				struct errlist *e)
+{
+	int i, k, total = 0;
+
+	for (i = 0; i < cfg->nnets; i++) {
+		const struct xv_netcfg *n = &cfg->nets[i];
+
+		if (n->mode != XV_MODE_NAT)
+			continue;
+		for (k = 0; k < n->nforwards; k++)
+			if (++total == XV_NAT_FWD_SIZE / 2 + 1)
+				cfg_err(e, n->forwards[k].line,
+					"forward %s %u: more than %d forwards in all networks together",
+					proto_name(n->forwards[k].proto),
+					n->forwards[k].port,
+					XV_NAT_FWD_SIZE / 2);
+	}
+}
+
 static void validate_all(struct xv_config *cfg, struct errlist *e)
 {
 	int i;
@@ -1564,6 +1588,7 @@ static void validate_all(struct xv_config *cfg, struct errlist *e)
 	for (i = 0; i < cfg->nnets; i++)
 		if (cfg->nets[i].mode == XV_MODE_NAT && cfg->nets[i].uplink[0])
 			check_shared_forwards(cfg, &cfg->nets[i], e);
+	check_forward_count(cfg, e);
 }
 
 /* ---- public ---------------------------------------------------------- */

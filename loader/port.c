@@ -276,19 +276,6 @@ struct mac_set {
 	int n;
 };
 
-static bool mapping_of_macs(const void *key, const void *val, const void *arg)
-{
-	const struct xv_nat_map *m = val;
-	const struct mac_set *set = arg;
-
-	if (m->flags & XV_NAT_STATIC)
-		return false;
-	for (int i = 0; i < set->n; i++)
-		if (!memcmp(m->vm_mac, set->macs[i], 6))
-			return true;
-	return false;
-}
-
 static bool neigh_of_macs(const void *key, const void *val, const void *arg)
 {
 	const struct xv_neigh *nb = val;
@@ -298,6 +285,70 @@ static bool neigh_of_macs(const void *key, const void *val, const void *arg)
 		if (!memcmp(nb->mac, set->macs[i], 6))
 			return true;
 	return false;
+}
+
+/* Inside addresses of one network, those of the VMs behind a port. */
+struct addr_set {
+	__u32 net;
+	__be32 *addrs;
+	int n;
+};
+
+static bool addr_listed(const struct addr_set *set, __be32 addr)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+static bool flow_of_addrs(const void *key, const void *val, const void *arg)
+{
+	const struct xv_nat_flow_key *k = key;
+
+	return addr_listed(arg, k->inside_addr);
+}
+
+static bool count_of_addrs(const void *key, const void *val, const void *arg)
+{
+	return addr_listed(arg, *(const __be32 *)key);
+}
+
+static bool port_of_addrs(__u32 index, const struct xv_nat_port *w,
+			  const void *arg)
+{
+	const struct addr_set *set = arg;
+
+	return w->mark != XV_NAT_MARK_STATIC && w->net == set->net &&
+	       addr_listed(set, w->inside_addr);
+}
+
+/* The addresses xv_neigh has behind one of set's MACs in network net. */
+static void addrs_of_macs(const struct xv_state *st, __u32 net,
+			  const struct mac_set *macs, struct addr_set *set)
+{
+	struct xv_neigh_key key, next;
+	struct xv_neigh nb;
+	void *prev = NULL;
+	int max;
+
+	set->net = net;
+	set->n = 0;
+	set->addrs = NULL;
+	max = st->neigh_fd >= 0 ? xv_map_capacity(st->neigh_fd) : 0;
+	if (max <= 0)
+		return;
+	set->addrs = calloc(max, sizeof(*set->addrs));
+	while (set->addrs && set->n < max &&
+	       !bpf_map_get_next_key(st->neigh_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.net == net &&
+		    !bpf_map_lookup_elem(st->neigh_fd, &key, &nb) &&
+		    neigh_of_macs(&key, &nb, macs) &&
+		    !addr_listed(set, key.addr))
+			set->addrs[set->n++] = key.addr;
+	}
 }
 
 /* The MACs the FDB has on ifindex. */
@@ -322,6 +373,7 @@ static void macs_on(const struct xv_state *st, __u32 ifindex,
 
 int xv_port_forget(const struct xv_state *st, __u32 ifindex)
 {
+	struct addr_set addrs;
 	struct mac_set set;
 	struct xv_port p;
 	struct xv_link link;
@@ -339,15 +391,25 @@ int xv_port_forget(const struct xv_state *st, __u32 ifindex)
 		net.nports = k;
 		bpf_map_update_elem(st->net_fd, &p.net, &net, BPF_ANY);
 	}
-	/* The VMs behind it are gone: so are their NAT sessions. */
+	/*
+	 * The VMs behind it are gone: so are their NAT sessions (flows, the
+	 * counts of their addresses, then the ports the flows held).
+	 * Forwards to them stay: they are the config's.
+	 */
 	macs_on(st, ifindex, &set);
-	if (set.n && st->nat_out_fd >= 0) {
-		xv_map_purge(st->nat_out_fd, sizeof(struct xv_nat_out_key),
-			     sizeof(struct xv_nat_map),
-			     mapping_of_macs, &set);
-		xv_map_purge(st->nat_in_fd, sizeof(struct xv_nat_in_key),
-			     sizeof(struct xv_nat_map),
-			     mapping_of_macs, &set);
+	if (set.n && st->neigh_fd >= 0) {
+		addrs_of_macs(st, p.net, &set, &addrs);
+		if (addrs.n) {
+			xv_map_purge(st->nat_flow_fd,
+				     sizeof(struct xv_nat_flow_key),
+				     sizeof(struct xv_nat_flow),
+				     flow_of_addrs, &addrs);
+			xv_map_purge(st->nat_count_fd, sizeof(__be32),
+				     sizeof(__u32), count_of_addrs, &addrs);
+			if (p.net && p.net < XV_MAX_NETS)
+				xv_nat_ports_free(st, port_of_addrs, &addrs);
+		}
+		free(addrs.addrs);
 		xv_map_purge(st->neigh_fd, sizeof(struct xv_neigh_key),
 			     sizeof(struct xv_neigh), neigh_of_macs, &set);
 	}

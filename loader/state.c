@@ -33,8 +33,8 @@ int xv_state_open(const char *pin_dir, struct xv_state *st)
 	st->tx_fd = open_map(pin_dir, XV_MAP_TX);
 	st->cfg_fd = open_map(pin_dir, XV_MAP_CFG);
 	st->stats_fd = open_map(pin_dir, XV_MAP_STATS);
-	st->nat_out_fd = open_map(pin_dir, XV_MAP_NAT_OUT);
-	st->nat_in_fd = open_map(pin_dir, XV_MAP_NAT_IN);
+	st->nat_port_fd = open_map(pin_dir, XV_MAP_NAT_PORT);
+	st->nat_fwd_fd = open_map(pin_dir, XV_MAP_NAT_FWD);
 	st->nat_flow_fd = open_map(pin_dir, XV_MAP_NAT_FLOW);
 	st->neigh_fd = open_map(pin_dir, XV_MAP_NEIGH);
 	st->nat_count_fd = open_map(pin_dir, XV_MAP_NAT_COUNT);
@@ -68,8 +68,8 @@ int xv_state_open_running(const char *pin_dir, struct xv_state *st)
 void xv_state_close(struct xv_state *st)
 {
 	int *fds[] = { &st->port_fd, &st->net_fd, &st->fdb_fd, &st->tx_fd,
-		       &st->cfg_fd, &st->stats_fd, &st->nat_out_fd,
-		       &st->nat_in_fd, &st->nat_flow_fd, &st->neigh_fd,
+		       &st->cfg_fd, &st->stats_fd, &st->nat_port_fd,
+		       &st->nat_fwd_fd, &st->nat_flow_fd, &st->neigh_fd,
 		       &st->nat_count_fd, &st->guard_fd, &st->lock_fd,
 		       &st->gen_fd };
 
@@ -275,17 +275,89 @@ void xv_map_purge(int fd, size_t ksz, size_t vsz,
 	free(keys);
 }
 
+int xv_nat_ports_read(const struct xv_state *st, struct xv_nat_port **out)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 chunk = 8192, n, batch, *keys = NULL;
+	struct xv_nat_port *w, *vals = NULL;
+	void *in = NULL;
+	int err = 0;
+
+	*out = NULL;
+	if (st->nat_port_fd < 0)
+		return -ENOENT;
+	w = calloc(XV_NAT_PORTS, sizeof(*w));
+	keys = calloc(chunk, sizeof(*keys));
+	vals = calloc(chunk, sizeof(*vals));
+	if (!w || !keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* In batches (a few syscalls, not 196608); one by one if refused. */
+	for (;;) {
+		n = chunk;
+		err = bpf_map_lookup_batch(st->nat_port_fd, in, &batch, keys,
+					   vals, &n, &opts);
+		if (err)
+			err = -errno;
+		for (__u32 i = 0; i < n && (!err || err == -ENOENT); i++)
+			if (keys[i] < XV_NAT_PORTS)
+				w[keys[i]] = vals[i];
+		if (err)
+			break;
+		in = &batch;
+	}
+	if (err == -ENOENT) {
+		err = 0;	/* the end of the array */
+	} else if (!in) {
+		err = 0;
+		for (__u32 k = 0; k < XV_NAT_PORTS && !err; k++)
+			if (bpf_map_lookup_elem(st->nat_port_fd, &k, &w[k]))
+				err = -errno;
+	}
+out:
+	free(keys);
+	free(vals);
+	if (err)
+		free(w);
+	else
+		*out = w;
+	return err;
+}
+
+void xv_nat_ports_free(const struct xv_state *st,
+		       bool (*doomed)(__u32 index, const struct xv_nat_port *w,
+				      const void *arg),
+		       const void *arg)
+{
+	const struct xv_nat_port zero = {};
+	struct xv_nat_port *w, cur;
+
+	if (xv_nat_ports_read(st, &w))
+		return;
+	for (__u32 k = 0; k < XV_NAT_PORTS; k++) {
+		if (!memcmp(&w[k], &zero, sizeof(zero)) ||
+		    !doomed(k, &w[k], arg))
+			continue;
+		/* Not atomic, but a word the datapath moved on is not ours. */
+		if (!bpf_map_lookup_elem(st->nat_port_fd, &k, &cur) &&
+		    !memcmp(&cur, &w[k], sizeof(cur)))
+			bpf_map_update_elem(st->nat_port_fd, &k, &zero,
+					    BPF_ANY);
+	}
+	free(w);
+}
+
 struct nat_scope {
 	__u32 net;
 	__be32 subnet, mask;
 };
 
-static bool map_of_net(const void *key, const void *val, const void *arg)
+static bool port_of_net(__u32 index, const struct xv_nat_port *w,
+			const void *arg)
 {
-	const struct xv_nat_map *m = val;
-
-	return m->net == ((const struct nat_scope *)arg)->net &&
-	       !(m->flags & XV_NAT_STATIC);
+	return w->net == ((const struct nat_scope *)arg)->net &&
+	       w->mark != XV_NAT_MARK_STATIC;
 }
 
 static bool neigh_of_net(const void *key, const void *val, const void *arg)
@@ -315,12 +387,11 @@ void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
 {
 	struct nat_scope s = { .net = net, .subnet = subnet, .mask = mask };
 
-	xv_map_purge(st->nat_out_fd, sizeof(struct xv_nat_out_key),
-		  sizeof(struct xv_nat_map), map_of_net, &s);
-	xv_map_purge(st->nat_in_fd, sizeof(struct xv_nat_in_key),
-		  sizeof(struct xv_nat_map), map_of_net, &s);
+	/* The flows first: the ports they hold are free once they are gone. */
 	xv_map_purge(st->nat_flow_fd, sizeof(struct xv_nat_flow_key),
 		  sizeof(struct xv_nat_flow), flow_of_subnet, &s);
+	if (net && net < XV_MAX_NETS)
+		xv_nat_ports_free(st, port_of_net, &s);
 	xv_map_purge(st->neigh_fd, sizeof(struct xv_neigh_key),
 		  sizeof(struct xv_neigh), neigh_of_net, &s);
 	/* Their flows are gone: so are the addresses' counts. */

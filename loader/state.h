@@ -14,7 +14,7 @@ struct xv_state {
 	char pin_dir[4096];
 	int port_fd, net_fd, fdb_fd, tx_fd, cfg_fd, stats_fd;
 	/* NAT maps: -1 when absent (pinned by an xvnet without NAT) */
-	int nat_out_fd, nat_in_fd, nat_flow_fd, neigh_fd, nat_count_fd;
+	int nat_port_fd, nat_fwd_fd, nat_flow_fd, neigh_fd, nat_count_fd;
 	int guard_fd, lock_fd;	/* VM port guards and locked addresses */
 	int gen_fd;		/* xv_gen: -1 when absent (an older xvnet) */
 };
@@ -61,9 +61,24 @@ void xv_fdb_purge(const struct xv_state *st, __u32 ifindex, __u32 net);
  */
 void xv_gen_bump(const struct xv_state *st);
 /*
- * Forget the dynamic NAT mappings and the neighbours of network net, and the
- * flows of inside addresses in subnet/mask (network order). Static entries
- * (forwards) are the config's: up removes those it no longer has.
+ * The words of xv_nat_port, all XV_NAT_PORTS of them by index
+ * (xv_nat_port_index), into *out (malloc'd). 0 or -errno.
+ */
+int xv_nat_ports_read(const struct xv_state *st, struct xv_nat_port **out);
+/*
+ * Free the words of xv_nat_port (zero them) that are in use and for which
+ * doomed(index, word, arg) says so. A word that changed since it was read
+ * is left alone.
+ */
+void xv_nat_ports_free(const struct xv_state *st,
+		       bool (*doomed)(__u32 index, const struct xv_nat_port *w,
+				      const void *arg),
+		       const void *arg);
+/*
+ * Forget the dynamic NAT mappings (xv_nat_port words) and the neighbours
+ * of network net, and the flows and counts of inside addresses in
+ * subnet/mask (network order). Forwards are the config's: up removes those
+ * it no longer has.
  */
 void xv_nat_purge_net(const struct xv_state *st, __u32 net, __be32 subnet,
 		      __be32 mask);

@@ -116,27 +116,34 @@ struct {
 } xv_stats SEC(".maps");
 
 /*
- * NAT mappings by inside address:port, and by outside address:port. Plain
- * hashes, not LRU: a full table refuses new sessions instead of evicting
- * live ones; the collector (gc.h) removes expired entries.
+ * Outside ports (struct xv_nat_port): who holds each, per protocol. An
+ * array, not a hash: 8 bytes a port whatever the sessions, and a port is
+ * claimed with one compare-and-swap.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XV_NAT_SIZE);
-	__type(key, struct xv_nat_out_key);
-	__type(value, struct xv_nat_map);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XV_NAT_PORTS);
+	__type(key, __u32);
+	__type(value, struct xv_nat_port);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xv_nat_out SEC(".maps");
+} xv_nat_port SEC(".maps");
 
+/* Forwards, both ways (struct xv_nat_fwd_key); written by the loader. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XV_NAT_SIZE);
-	__type(key, struct xv_nat_in_key);
-	__type(value, struct xv_nat_map);
+	__uint(max_entries, XV_NAT_FWD_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xv_nat_fwd_key);
+	__type(value, struct xv_nat_fwd);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xv_nat_in SEC(".maps");
+} xv_nat_fwd SEC(".maps");
 
-/* NAT flows: one per (mapping, remote endpoint): filtering, TCP state, idle. */
+/*
+ * NAT flows: one per (mapping, remote endpoint): the outside port,
+ * filtering, TCP state, idle. A plain hash, not LRU: a full table refuses
+ * new sessions instead of evicting live ones; the collector (gc.h) removes
+ * expired flows.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XV_NAT_SIZE);
@@ -173,10 +180,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xv_nat_count SEC(".maps");
 
-/* The NAT collector's timer (gc.h), key 0. */
-struct xv_gc {
-	struct bpf_timer timer;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

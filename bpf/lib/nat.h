@@ -218,132 +218,336 @@ static __always_inline __u64 nat_timeout(const struct xv_cfg *cfg, __u8 proto,
 	}
 }
 
-static __always_inline bool nat_map_alive(const struct xv_nat_map *m, __u64 now)
-{
-	return (m->flags & XV_NAT_STATIC) || now < m->expires_ns;
-}
-
-/* The live mapping behind an outside address:port, from its inside key. */
-static __always_inline struct xv_nat_map *nat_find_in(__be32 addr, __be16 port,
-						      __u8 proto, __u64 now)
-{
-	struct xv_nat_in_key ik = { .addr = addr, .port = port, .proto = proto };
-	struct xv_nat_out_key ok = { .proto = proto };
-	struct xv_nat_map *rin, *m;
-
-	rin = bpf_map_lookup_elem(&xv_nat_in, &ik);
-	if (!rin)
-		return NULL;
-	ok.addr = rin->inside_addr;
-	ok.port = rin->inside_port;
-	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
-	if (!m || m->outside_port != port || m->outside_addr != addr ||
-	    !nat_map_alive(m, now))
-		return NULL;
-	return m;
-}
-
-enum nat_claim_ret { NAT_CLAIM_TAKEN, NAT_CLAIMED, NAT_CLAIM_FULL };
-
-/* Claim outside port for the mapping nm, if no live mapping holds it. */
-static __always_inline enum nat_claim_ret
-nat_claim(struct xv_nat_map *nm, __u8 proto, __u32 port, __u64 now)
-{
-	struct xv_nat_in_key ik = { .addr = nm->outside_addr,
-				    .port = bpf_htons(port), .proto = proto };
-	struct xv_nat_map *taken = bpf_map_lookup_elem(&xv_nat_in, &ik);
-	long err;
-
-	if (taken && nat_find_in(ik.addr, ik.port, proto, now))
-		return NAT_CLAIM_TAKEN;
-	nm->outside_port = ik.port;
-	/* BPF_NOEXIST: another CPU may claim the same free port right now. */
-	err = bpf_map_update_elem(&xv_nat_in, &ik, nm,
-				  taken ? BPF_EXIST : BPF_NOEXIST);
-	if (!err)
-		return NAT_CLAIMED;
-	return err == -E2BIG ? NAT_CLAIM_FULL : NAT_CLAIM_TAKEN;
-}
-
-struct nat_scan {
-	struct xv_nat_map *nm;
-	__u64 now;
-	__u32 lo, range, start;
-	__u8 proto;
-	enum nat_claim_ret ret;
+/*
+ * A mapping, as a packet's path holds it: the inside endpoint, the outside
+ * port it has on the uplink's address, and whether a forward made it.
+ */
+struct nat_map {
+	__be32 inside_addr;
+	__be16 inside_port;
+	__be16 outside_port;
+	__u32 net;
+	bool fwd;
 };
 
-static long nat_scan_one(__u32 i, void *arg)
-{
-	struct nat_scan *sc = arg;
+union nat_port_word {
+	struct xv_nat_port e;
+	__u64 w;
+};
 
-	if (!sc->range)
-		return 1;
-	sc->ret = nat_claim(sc->nm, sc->proto,
-			    sc->lo + (sc->start + i) % sc->range, sc->now);
-	return sc->ret != NAT_CLAIM_TAKEN;
+static __always_inline struct xv_gc *nat_gc(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xv_gc, &zero);
+}
+
+/* proto's outside port (host order) in xv_nat_port, as a word. */
+static __always_inline __u64 *nat_port_at(__u8 proto, __u32 port)
+{
+	int i = xv_nat_port_index(proto, port);
+	__u32 key;
+
+	if (i < 0)
+		return NULL;
+	key = i;
+	return bpf_map_lookup_elem(&xv_nat_port, &key);
+}
+
+/* Dynamic word v in use in epoch (xv_nat_port_fresh). */
+static __always_inline bool nat_port_fresh(union nat_port_word v, __u8 epoch)
+{
+	return xv_nat_port_fresh(&v.e, epoch);
+}
+
+static __always_inline __u8 nat_epoch(void)
+{
+	struct xv_gc *gc = nat_gc();
+
+	return gc ? gc->epoch : 0;
 }
 
 /*
- * The mapping of the packet's inside address:port; created if needed. The
- * outside port is the inside one when it is free and in range (RFC 4787
- * REQ-3), else the first free one from a random start (RFC 6056): a port
- * is refused only when the whole range is in use.
+ * Who holds an outside port of proto on outside address addr: a forward's
+ * VM endpoint, or a dynamic mapping's (which lives while it has live
+ * flows). false when nobody.
  */
-static __always_inline struct xv_nat_map *
-nat_map_get(const struct nat_pkt *p, const struct xv_net *net, __u32 netid,
-	    __be32 outside, const __u8 *vm_mac, __u64 now, struct xv_stats *s)
+static __always_inline bool nat_find_in(__be32 addr, __be16 port, __u8 proto,
+					struct nat_map *m)
 {
-	struct xv_nat_out_key ok = { .addr = p->saddr, .port = p->sport,
-				     .proto = p->proto };
-	struct xv_nat_map nm = {}, *m;
-	struct nat_scan sc = {};
-	__u32 lo = net->nat_lo, hi = net->nat_hi, want;
+	__u64 *w = nat_port_at(proto, bpf_ntohs(port));
+	union nat_port_word v;
 
-	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
-	if (m && nat_map_alive(m, now) && m->outside_addr == outside)
-		return m;
-	if (!lo || hi < lo || hi > 65535) {
-		stats_drop(s, XV_DROP_NAT_EXHAUSTED);
-		return NULL;
+	if (!w)
+		return false;
+	v.w = *(volatile __u64 *)w;
+	if (v.e.mark == XV_NAT_MARK_STATIC) {
+		struct xv_nat_fwd_key k = { .addr = addr, .port = port,
+					    .proto = proto,
+					    .dir = XV_NAT_FWD_IN };
+		struct xv_nat_fwd *f = bpf_map_lookup_elem(&xv_nat_fwd, &k);
+
+		if (!f)
+			return false;
+		m->inside_addr = f->addr;
+		m->inside_port = f->port;
+		m->net = f->net;
+		m->fwd = true;
+	} else {
+		if (!nat_port_fresh(v, nat_epoch()))
+			return false;
+		m->inside_addr = v.e.inside_addr;
+		m->inside_port = v.e.inside_port;
+		m->net = v.e.net;
+		m->fwd = false;
 	}
-	want = bpf_ntohs(p->sport);
-	nm.inside_addr = p->saddr;
-	nm.inside_port = p->sport;
-	nm.outside_addr = outside;
-	nm.net = netid;
-	nm.seen_ns = now;
-	nm.expires_ns = now + XV_SEC;
-	mac_copy(nm.vm_mac, vm_mac);
+	m->outside_port = port;
+	return true;
+}
 
-	sc.ret = NAT_CLAIM_TAKEN;
-	if (want >= lo && want <= hi)
-		sc.ret = nat_claim(&nm, p->proto, want, now);
-	if (sc.ret == NAT_CLAIM_TAKEN) {
-		sc.nm = &nm;
-		sc.now = now;
-		sc.lo = lo;
-		sc.range = hi - lo + 1;
+/* The forward of inside endpoint addr:port on outside address outside. */
+static __always_inline bool nat_find_fwd(__be32 addr, __be16 port, __u8 proto,
+					 __u32 netid, __be32 outside,
+					 struct nat_map *m)
+{
+	struct xv_nat_fwd_key k = { .addr = addr, .port = port, .proto = proto,
+				    .dir = XV_NAT_FWD_OUT };
+	struct xv_nat_fwd *f = bpf_map_lookup_elem(&xv_nat_fwd, &k);
+
+	if (!f || f->net != netid || f->addr != outside)
+		return false;
+	m->outside_port = f->port;
+	m->fwd = true;
+	return true;
+}
+
+/* A 32-bit mix (the finalizer of MurmurHash3's successors). */
+static __always_inline __u32 nat_mix(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352d;
+	h ^= h >> 15;
+	h *= 0x846ca68b;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * Candidate outside ports of an inside endpoint: the port its flow with
+ * this remote had (a hint, when there is such a flow, live or not), its
+ * own port when in range (RFC 4787 REQ-3), then NAT_CANDIDATES ports its
+ * endpoint hashes to under a secret of this boot (RFC 6056: not guessable
+ * from outside); in a range of up to NAT_SMALL_RANGE ports, every port
+ * from a hashed start. A new flow finds its endpoint's mapping among them,
+ * so that every flow of an endpoint leaves from one port (REQ-1), with a
+ * few array reads.
+ */
+#define NAT_CANDIDATES	8
+#define NAT_SMALL_RANGE	64
+
+static __always_inline __u32 nat_candidates(__u32 range)
+{
+	return 2 + (range <= NAT_SMALL_RANGE ? range : NAT_CANDIDATES);
+}
+
+static __always_inline __u32 nat_candidate(__u32 i, __u32 hint, __u32 want,
+					   __u32 h, __u32 lo, __u32 range)
+{
+	if (!i)
+		return hint ? hint : want;
+	if (i == 1)
+		return want;
+	if (range <= NAT_SMALL_RANGE)
+		return lo + (h + i) % range;
+	return lo + nat_mix(h + i) % range;
+}
+
+/*
+ * Keep word w, seen holding our endpoint under an older mark, as ours
+ * under me's mark. The collector may free it in between (then take it
+ * again), never hand it to another endpoint.
+ */
+static __always_inline bool nat_port_keep(__u64 *w, __u64 seen, __u64 me)
+{
+	if (seen == me)
+		return true;
+	if (__sync_val_compare_and_swap(w, seen, me) == seen)
+		return true;
+	return __sync_val_compare_and_swap(w, 0, me) == 0;
+}
+
+/* Take word w, seen free or stale, for me. */
+static __always_inline bool nat_port_take(__u64 *w, __u64 seen, __u64 me)
+{
+	return __sync_val_compare_and_swap(w, seen, me) == seen;
+}
+
+static __always_inline bool nat_port_mine(union nat_port_word v,
+					  union nat_port_word me)
+{
+	return v.e.mark != XV_NAT_MARK_STATIC &&
+	       v.e.inside_addr == me.e.inside_addr &&
+	       v.e.inside_port == me.e.inside_port && v.e.net == me.e.net;
+}
+
+struct nat_scan {
+	union nat_port_word me;
+	__u32 lo, range;
+	__u32 hint, want, h;	/* candidates: see nat_candidate */
+	__u32 start;		/* the whole range: from here */
+	__u32 port;		/* found or taken, host order; 0: none */
+	int free, last;		/* candidates free or stale: the first, ours */
+	__u8 proto;
+	bool taken;
+};
+
+/* Candidate i: ours and in use (then done), or free or stale (noted). */
+static long nat_cand_look(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+	__u32 port = nat_candidate(i, sc->hint, sc->want, sc->h, sc->lo,
+				    sc->range);
+	__u64 *w = nat_port_at(sc->proto, port);
+	union nat_port_word v;
+
+	if (!w)
+		return 0;
+	v.w = *(volatile __u64 *)w;
+	if (v.e.mark == XV_NAT_MARK_STATIC)
+		return 0;
+	if (nat_port_fresh(v, sc->me.e.mark)) {
+		if (nat_port_mine(v, sc->me) && nat_port_keep(w, v.w, sc->me.w)) {
+			sc->port = port;
+			return 1;
+		}
+		return 0;
+	}
+	if (nat_port_mine(v, sc->me) && sc->last < 0)
+		sc->last = i;
+	if (sc->free < 0)
+		sc->free = i;
+	return 0;
+}
+
+/* Take candidate i, from the one chosen on, if still free or stale. */
+static long nat_cand_take(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+	__u32 port;
+	union nat_port_word v;
+	__u64 *w;
+
+	if (sc->free < 0 || i < (__u32)sc->free)
+		return 0;
+	port = nat_candidate(i, sc->hint, sc->want, sc->h, sc->lo,
+				    sc->range);
+	w = nat_port_at(sc->proto, port);
+	if (!w)
+		return 0;
+	v.w = *(volatile __u64 *)w;
+	if (v.e.mark != XV_NAT_MARK_STATIC && !nat_port_fresh(v, sc->me.e.mark) &&
+	    nat_port_take(w, v.w, sc->me.w)) {
+		sc->port = port;
+		sc->taken = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The whole range, from a random start: ours, or the first free port. */
+static long nat_scan_one(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+	union nat_port_word v;
+	__u32 port;
+	__u64 *w;
+
+	if (!sc->range)
+		return 1;
+	port = sc->lo + (sc->start + i) % sc->range;
+	w = nat_port_at(sc->proto, port);
+	if (!w)
+		return 1;
+	v.w = *(volatile __u64 *)w;
+	if (v.e.mark == XV_NAT_MARK_STATIC)
+		return 0;
+	if (nat_port_fresh(v, sc->me.e.mark)) {
+		if (!nat_port_mine(v, sc->me) ||
+		    !nat_port_keep(w, v.w, sc->me.w))
+			return 0;
+	} else if (!nat_port_take(w, v.w, sc->me.w)) {
+		return 0;
+	} else {
+		sc->taken = true;
+	}
+	sc->port = port;
+	return 1;
+}
+
+/*
+ * The mapping of the packet's inside address:port in network netid: its
+ * forward's port, the port it holds, or a new one: the candidate it held
+ * last if free, else the first free candidate, else the first free port of
+ * the range from a random start (RFC 6056), so that a port is refused only
+ * when the whole range is in use. An endpoint that had to go past its
+ * candidates is not found there again: while the range is that full, its
+ * next flows may get other ports. Free means unused or stale (see
+ * nat_port_fresh). The scans are bpf_loop callbacks: verified once, not
+ * once per unrolled candidate and path.
+ */
+static __always_inline bool nat_map_get(const struct nat_pkt *p,
+					const struct xv_net *net, __u32 netid,
+					__be32 outside, __u32 hint,
+					struct nat_map *m, struct xv_stats *s)
+{
+	__u32 lo = net->nat_lo, hi = net->nat_hi, want;
+	struct xv_gc *gc = nat_gc();
+	struct nat_scan sc = { .free = -1, .last = -1 };
+
+	m->inside_addr = p->saddr;
+	m->inside_port = p->sport;
+	m->net = netid;
+	if (nat_find_fwd(p->saddr, p->sport, p->proto, netid, outside, m))
+		return true;
+	m->fwd = false;
+	if (!gc || !lo || hi < lo || hi > 65535) {
+		stats_drop(s, XV_DROP_NAT_EXHAUSTED);
+		return false;
+	}
+	sc.lo = lo;
+	sc.range = hi - lo + 1;
+	sc.proto = p->proto;
+	want = bpf_ntohs(p->sport);
+	if (want < lo || want > hi)
+		want = lo + nat_mix(gc->salt ^ want) % sc.range;
+	sc.want = want;
+	/* (a flow's old port out of the range now: a forward's, say) */
+	sc.hint = hint >= lo && hint <= hi ? hint : 0;
+	sc.h = nat_mix(nat_mix(p->saddr ^ gc->salt) ^
+		       ((__u32)p->sport << 8 | p->proto));
+	sc.me.e.inside_addr = p->saddr;
+	sc.me.e.inside_port = p->sport;
+	sc.me.e.net = netid;
+	sc.me.e.mark = gc->epoch;
+
+	bpf_loop(nat_candidates(sc.range), nat_cand_look, &sc, 0);
+	if (!sc.port && sc.free >= 0) {
+		if (sc.last >= 0)
+			sc.free = sc.last;
+		bpf_loop(nat_candidates(sc.range), nat_cand_take, &sc, 0);
+	}
+	if (!sc.port) {
 		sc.start = bpf_get_prandom_u32();
-		sc.proto = p->proto;
 		bpf_loop(sc.range, nat_scan_one, &sc, 0);
 	}
-	if (sc.ret != NAT_CLAIMED) {
-		stats_drop(s, sc.ret == NAT_CLAIM_FULL ? XV_DROP_NAT_FULL :
-							  XV_DROP_NAT_EXHAUSTED);
-		return NULL;
+	if (!sc.port) {
+		stats_drop(s, XV_DROP_NAT_EXHAUSTED);
+		return false;
 	}
-	if (bpf_map_update_elem(&xv_nat_out, &ok, &nm, BPF_ANY)) {
-		struct xv_nat_in_key ik = { .addr = outside,
-					    .port = nm.outside_port,
-					    .proto = p->proto };
-
-		bpf_map_delete_elem(&xv_nat_in, &ik);
-		stats_drop(s, XV_DROP_NAT_FULL);
-		return NULL;
-	}
-	STAT_INC(s, nat_new);
-	return bpf_map_lookup_elem(&xv_nat_out, &ok);
+	if (sc.taken)
+		STAT_INC(s, nat_new);
+	m->outside_port = bpf_htons(sc.port);
+	return true;
 }
 
 /*
@@ -415,30 +619,46 @@ nat_flow_key(__be32 inside, __be16 iport, __be32 remote, __be16 rport,
 	return fk;
 }
 
+/* The flow of inside endpoint inside:iport with remote:rport, live or not. */
+static __always_inline struct xv_nat_flow *
+nat_flow_any(__be32 inside, __be16 iport, __be32 remote, __be16 rport,
+	     __u8 proto)
+{
+	struct xv_nat_flow_key fk = nat_flow_key(inside, iport, remote, rport,
+						 proto);
+
+	return bpf_map_lookup_elem(&xv_nat_flow, &fk);
+}
+
+static __always_inline bool nat_flow_live(const struct xv_nat_flow *f,
+					  __u8 proto, const struct xv_cfg *cfg,
+					  __u64 now)
+{
+	return now - f->seen_ns <= nat_timeout(cfg, proto, f->state);
+}
+
 /* The live flow of inside endpoint inside:iport with remote:rport, or NULL. */
 static __always_inline struct xv_nat_flow *
 nat_flow_lookup(__be32 inside, __be16 iport, __be32 remote, __be16 rport,
 		__u8 proto, const struct xv_cfg *cfg, __u64 now)
 {
-	struct xv_nat_flow_key fk = nat_flow_key(inside, iport, remote, rport,
-						 proto);
-	struct xv_nat_flow *f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
+	struct xv_nat_flow *f = nat_flow_any(inside, iport, remote, rport,
+					     proto);
 
-	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state))
+	if (!f || !nat_flow_live(f, proto, cfg, now))
 		return NULL;
 	return f;
 }
 
 /* The live flow of mapping m with remote:rport, or NULL. */
 static __always_inline struct xv_nat_flow *
-nat_flow_find(const struct xv_nat_map *m, __be32 remote, __be16 rport,
+nat_flow_find(const struct nat_map *m, __be32 remote, __be16 rport,
 	      __u8 proto, const struct xv_cfg *cfg, __u64 now)
 {
 	struct xv_nat_flow *f = nat_flow_lookup(m->inside_addr, m->inside_port,
 						remote, rport, proto, cfg, now);
 
-	if (!f || f->outside_port != m->outside_port ||
-	    f->outside_addr != m->outside_addr)
+	if (!f || f->outside_port != m->outside_port)
 		return NULL;
 	return f;
 }
@@ -483,28 +703,12 @@ static __always_inline void nat_flow_seen(struct xv_nat_flow *f, __u8 proto,
 }
 
 /*
- * Stretch mapping m's life to the timeout of its flow f, just written: a
- * mapping lives at least as long as any of its flows.
- */
-static __always_inline void nat_map_stretch(struct xv_nat_map *m,
-					    const struct xv_nat_flow *f,
-					    __u8 proto,
-					    const struct xv_cfg *cfg)
-{
-	__u64 until = f->seen_ns + nat_timeout(cfg, proto, f->state);
-
-	m->seen_ns = f->seen_ns;
-	if (!(m->flags & XV_NAT_STATIC) && m->expires_ns < until)
-		m->expires_ns = until;
-}
-
-/*
  * Record activity of the flow (mapping, remote endpoint), creating it if
  * needed. A new flow counts against its inside address's max_sessions;
  * XV_DROP_MAX when the flow may go on, else why not.
  */
 static __always_inline enum xv_drop
-nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
+nat_flow_touch(const struct nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 	       __u8 tcp_flags, bool outbound, const struct xv_cfg *cfg,
 	       __u32 max_sessions, __u64 now)
 {
@@ -515,12 +719,10 @@ nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 
 	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
 	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state) ||
-	    f->outside_port != m->outside_port ||
-	    f->outside_addr != m->outside_addr) {
+	    f->outside_port != m->outside_port) {
 		/* A dead flow of the key is replaced in place: it counts. */
 		if (!f && !nat_count_take(m->inside_addr, max_sessions))
 			return XV_DROP_SESSION_LIMIT;
-		nf.outside_addr = m->outside_addr;
 		nf.outside_port = m->outside_port;
 		nf.state = XV_NAT_NEW;
 		nf.seen_ns = now;
@@ -534,15 +736,13 @@ nat_flow_touch(struct xv_nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 			return XV_DROP_MAX;
 		made = true;
 	}
-	if (made || nat_flow_due(f, proto, tcp_flags, outbound, now)) {
+	if (made || nat_flow_due(f, proto, tcp_flags, outbound, now))
 		nat_flow_seen(f, proto, tcp_flags, outbound, now);
-		nat_map_stretch(m, f, proto, cfg);
-	}
 	return XV_DROP_MAX;
 }
 
 /* Inbound permission: a live flow to this remote endpoint (RFC 4787 REQ-8). */
-static __always_inline bool nat_flow_allows(const struct xv_nat_map *m,
+static __always_inline bool nat_flow_allows(const struct nat_map *m,
 					    __be32 remote, __be16 rport,
 					    __u8 proto, const struct xv_cfg *cfg,
 					    __u64 now)
@@ -682,6 +882,8 @@ struct nat_quote {
 	__u32 csum_off;		/* quoted L4 checksum, 0 if none in view */
 	__be32 addr;		/* quoted address on our side */
 	__be16 port;
+	__be16 peer_port;	/* ... and on the far side (ICMP: 0) */
+	__be32 peer_addr;
 	__u16 ip_check;		/* quoted IP header checksum */
 	__u16 l4_check;
 	__u8 proto;
@@ -713,6 +915,8 @@ static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
 		return false;
 	q->proto = inner->protocol;
 	q->addr = our_src ? inner->saddr : inner->daddr;
+	q->peer_addr = our_src ? inner->daddr : inner->saddr;
+	q->peer_port = 0;
 	q->ip_check = inner->check;
 	q->csum_off = 0;
 	switch (q->proto) {
@@ -734,6 +938,8 @@ static __always_inline bool nat_quote_parse(struct __sk_buff *skb,
 	if (data + q->port_off + 2 > data_end)
 		return false;
 	q->port = *(__be16 *)(data + q->port_off);
+	if (q->proto != IPPROTO_ICMP)
+		q->peer_port = *(__be16 *)(data + in_l4 + (our_src ? 2 : 0));
 	q->l4_check = 0;
 	if (q->csum_off) {
 		if (data + q->csum_off + 2 > data_end)
@@ -788,25 +994,22 @@ static __always_inline int nat_icmp_error_in(struct __sk_buff *skb,
 					     const struct xv_cfg *cfg, __u64 now)
 {
 	struct nat_quote q;
-	struct xv_nat_map *m;
+	struct nat_map m;
 	const struct xv_net *net;
 	struct xv_stats *s;
 
-	if (!nat_quote_parse(skb, p, true, &q) || q.addr != p->daddr)
+	if (!nat_quote_parse(skb, p, true, &q) || q.addr != p->daddr ||
+	    !nat_find_in(q.addr, q.port, q.proto, &m))
 		return XV_NAT_PASS;
-	m = nat_find_in(q.addr, q.port, q.proto, now);
-	if (!m)
+	net = bpf_map_lookup_elem(&xv_net, &m.net);
+	if (!net || net->uplink != skb->ifindex)
 		return XV_NAT_PASS;
-	net = bpf_map_lookup_elem(&xv_net, &m->net);
-	if (!net)
-		return XV_NAT_PASS;
-	s = stats_get(m->net);
+	s = stats_get(m.net);
 	nat_count_rx(s, skb);
-	nat_quote_rewrite(skb, p, &q, true, m->inside_addr, m->inside_port);
-	nat_set_addr(skb, p, false, m->inside_addr);
-	m->seen_ns = now;
+	nat_quote_rewrite(skb, p, &q, true, m.inside_addr, m.inside_port);
+	nat_set_addr(skb, p, false, m.inside_addr);
 	STAT_INC(s, nat_icmp_err);
-	return nat_deliver(skb, m->net, net, m->inside_addr, m->vm_mac, now, s);
+	return nat_deliver(skb, m.net, net, m.inside_addr, NULL, now, s);
 }
 
 /*
@@ -816,26 +1019,21 @@ static __always_inline int nat_icmp_error_in(struct __sk_buff *skb,
  */
 static __always_inline int nat_icmp_error_out(struct __sk_buff *skb,
 					      const struct nat_pkt *p,
+					      const struct xv_cfg *cfg,
 					      __be32 outside, __u32 uplink,
 					      __u64 now, struct xv_stats *s)
 {
-	struct xv_nat_out_key ok = {};
 	struct nat_quote q;
-	struct xv_nat_map *m;
+	struct xv_nat_flow *f;
 
-	if (!nat_quote_parse(skb, p, false, &q) || q.addr != p->saddr) {
+	/* The flow of the quoted packet says which port it came in on. */
+	if (!nat_quote_parse(skb, p, false, &q) || q.addr != p->saddr ||
+	    !(f = nat_flow_lookup(q.addr, q.port, q.peer_addr, q.peer_port,
+				  q.proto, cfg, now))) {
 		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
 		return TC_ACT_SHOT;
 	}
-	ok.addr = q.addr;
-	ok.port = q.port;
-	ok.proto = q.proto;
-	m = bpf_map_lookup_elem(&xv_nat_out, &ok);
-	if (!m || !nat_map_alive(m, now) || m->outside_addr != outside) {
-		stats_drop(s, XV_DROP_NAT_UNSUPPORTED);
-		return TC_ACT_SHOT;
-	}
-	nat_quote_rewrite(skb, p, &q, false, m->outside_addr, m->outside_port);
+	nat_quote_rewrite(skb, p, &q, false, outside, f->outside_port);
 	nat_set_addr(skb, p, true, outside);
 	STAT_INC(s, nat_icmp_err);
 	skb->mark = XV_MARK_FWD;
@@ -875,7 +1073,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 	const struct xv_cfg *cfg = nat_cfg();
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct nat_pkt p = {};
-	struct xv_nat_map *m;
+	struct nat_map m;
 	const struct xv_net *net;
 	struct xv_stats *s;
 	enum xv_drop why;
@@ -892,28 +1090,27 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 	if (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
 		return XV_NAT_PASS;	/* echo requests are for the host */
 
-	m = nat_find_in(p.daddr, p.dport, p.proto, now);
-	if (!m)
+	if (!nat_find_in(p.daddr, p.dport, p.proto, &m))
 		return XV_NAT_PASS;	/* the host's own traffic */
-	netid = m->net;
+	netid = m.net;
 	net = bpf_map_lookup_elem(&xv_net, &netid);
-	if (!net)
-		return XV_NAT_PASS;
+	if (!net || net->uplink != skb->ifindex)
+		return XV_NAT_PASS;	/* another uplink's port */
 	s = stats_get(netid);
 	nat_count_rx(s, skb);
-	if (!(m->flags & XV_NAT_STATIC) && !(net->flags & XV_NET_NAT_EIF) &&
-	    !nat_flow_allows(m, p.saddr, p.sport, p.proto, cfg, now)) {
+	if (!m.fwd && !(net->flags & XV_NET_NAT_EIF) &&
+	    !nat_flow_allows(&m, p.saddr, p.sport, p.proto, cfg, now)) {
 		stats_drop(s, XV_DROP_NAT_FILTERED);
 		return TC_ACT_SHOT;
 	}
-	why = nat_flow_touch(m, p.saddr, p.sport, p.proto, p.tcp_flags, false,
+	why = nat_flow_touch(&m, p.saddr, p.sport, p.proto, p.tcp_flags, false,
 			     cfg, net->max_sessions, now);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
 	}
-	inside = m->inside_addr;
-	inside_port = m->inside_port;
+	inside = m.inside_addr;
+	inside_port = m.inside_port;
 	if (p.first_frag) {
 		struct xv_nat_frag_key fk = { .remote = p.saddr, .id = p.ipid,
 					      .proto = p.proto };
@@ -924,7 +1121,7 @@ static __always_inline int nat_inbound(struct __sk_buff *skb,
 	}
 	nat_set_addr(skb, &p, false, inside);
 	nat_set_port(skb, &p, p.dport_off, p.dport, inside_port);
-	return nat_deliver(skb, netid, net, inside, m->vm_mac, now, s);
+	return nat_deliver(skb, netid, net, inside, NULL, now, s);
 }
 
 /*
@@ -939,14 +1136,13 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct bpf_fib_lookup fib = {};
 	struct nat_pkt p = {};
-	struct xv_nat_map *m, *hairpin = NULL;
+	struct nat_map m, hairpin;
 	const struct xv_port *upl;
 	struct xv_nat_flow *f;
-	__u8 vm_mac[ETH_ALEN];
 	__be32 outside, target = 0;
 	__be16 target_port = 0, out_port;
 	__u32 uplink = net->uplink;
-	void *data, *data_end;
+	bool hairpinned = false;
 	enum xv_drop why;
 	int ret;
 
@@ -979,11 +1175,12 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 		/* Hairpin (RFC 4787 REQ-9): a mapped port on our own address. */
 		if (p.later_frag || p.icmp_error || p.proto == IPPROTO_ICMP)
 			return XV_NAT_PASS;
-		hairpin = nat_find_in(outside, p.dport, p.proto, now);
-		if (!hairpin)
+		if (!nat_find_in(outside, p.dport, p.proto, &hairpin) ||
+		    hairpin.net != netid)
 			return XV_NAT_PASS;	/* a service of the host */
-		target = hairpin->inside_addr;
-		target_port = hairpin->inside_port;
+		hairpinned = true;
+		target = hairpin.inside_addr;
+		target_port = hairpin.inside_port;
 	} else {
 		/* What must fit the uplink's MTU: a GSO packet's segments. */
 		nat_fib_params(&fib, p.proto, p.saddr, p.daddr, p.sport,
@@ -1024,7 +1221,8 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	}
 
 	if (p.icmp_error)
-		return nat_icmp_error_out(skb, &p, outside, uplink, now, s);
+		return nat_icmp_error_out(skb, &p, cfg, outside, uplink, now,
+					  s);
 	if (p.later_frag) {
 		/* No ports in it: the source address is all there is to map. */
 		nat_set_addr(skb, &p, true, outside);
@@ -1039,42 +1237,36 @@ static __always_inline int nat_outbound(struct __sk_buff *skb,
 	}
 
 	/*
-	 * A flow whose time was written within the second: its mapping was
-	 * alive and stretched then, for a timeout at least (nat_map_stretch),
-	 * so the flow's outside port is all this packet needs.
+	 * A live flow holds its port (the collector keeps the ports of live
+	 * flows), so between its once-a-second writes the flow's outside port
+	 * is all this packet needs.
 	 */
-	f = hairpin ? NULL : nat_flow_lookup(p.saddr, p.sport, p.daddr,
-					     p.dport, p.proto, cfg, now);
-	if (f && f->outside_addr == outside &&
+	f = hairpinned ? NULL : nat_flow_any(p.saddr, p.sport, p.daddr,
+					     p.dport, p.proto);
+	if (f && nat_flow_live(f, p.proto, cfg, now) &&
 	    !nat_flow_due(f, p.proto, p.tcp_flags, true, now)) {
 		out_port = f->outside_port;
 	} else {
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-		if (data + ETH_HLEN > data_end)
+		if (!nat_map_get(&p, net, netid, outside,
+				 f ? bpf_ntohs(f->outside_port) : 0, &m, s))
 			return TC_ACT_SHOT;
-		mac_copy(vm_mac, ((struct ethhdr *)data)->h_source);
-		m = nat_map_get(&p, net, netid, outside, vm_mac, now, s);
-		if (!m)
-			return TC_ACT_SHOT;
-		why = nat_flow_touch(m, hairpin ? target : p.daddr,
-				     hairpin ? target_port : p.dport, p.proto,
-				     p.tcp_flags, true, cfg, net->max_sessions,
-				     now);
+		why = nat_flow_touch(&m, hairpinned ? target : p.daddr,
+				     hairpinned ? target_port : p.dport,
+				     p.proto, p.tcp_flags, true, cfg,
+				     net->max_sessions, now);
 		if (why != XV_DROP_MAX) {
 			stats_drop(s, why);
 			return TC_ACT_SHOT;
 		}
-		out_port = m->outside_port;
+		out_port = m.outside_port;
 	}
 	nat_set_addr(skb, &p, true, outside);
 	nat_set_port(skb, &p, p.sport_off, p.sport, out_port);
 	STAT_INC(s, nat_out);
-	if (hairpin) {
+	if (hairpinned) {
 		nat_set_addr(skb, &p, false, target);
 		nat_set_port(skb, &p, p.dport_off, p.dport, target_port);
-		return nat_deliver(skb, netid, net, target, hairpin->vm_mac,
-				   now, s);
+		return nat_deliver(skb, netid, net, target, NULL, now, s);
 	}
 	skb->mark = XV_MARK_FWD;
 	return bpf_redirect_neigh(uplink, NULL, 0, 0);
@@ -1138,10 +1330,9 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	const struct xv_cfg *cfg = nat_cfg();
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct xv_subnet_key sk = { .prefixlen = 32 };
-	const __u8 zero_mac[ETH_ALEN] = {};
 	const struct xv_net *net;
 	struct nat_pkt p = {};
-	struct xv_nat_map *m;
+	struct nat_map m;
 	struct xv_stats *s;
 	enum xv_drop why;
 	__u32 *netid, id;
@@ -1166,17 +1357,16 @@ static __always_inline int nat_egress(struct __sk_buff *skb,
 	if (nat_parse(skb, &p) != NAT_P_OK ||
 	    (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHO))
 		goto drop;
-	m = nat_map_get(&p, net, id, upl->addr, zero_mac, now, s);
-	if (!m)
+	if (!nat_map_get(&p, net, id, upl->addr, 0, &m, s))
 		return TC_ACT_SHOT;
-	why = nat_flow_touch(m, p.daddr, p.dport, p.proto, p.tcp_flags, true,
+	why = nat_flow_touch(&m, p.daddr, p.dport, p.proto, p.tcp_flags, true,
 			     cfg, net->max_sessions, now);
 	if (why != XV_DROP_MAX) {
 		stats_drop(s, why);
 		return TC_ACT_SHOT;
 	}
 	nat_set_addr(skb, &p, true, upl->addr);
-	nat_set_port(skb, &p, p.sport_off, p.sport, m->outside_port);
+	nat_set_port(skb, &p, p.sport_off, p.sport, m.outside_port);
 	STAT_INC(s, nat_out);
 	return TC_ACT_OK;
 drop:

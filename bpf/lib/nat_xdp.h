@@ -160,40 +160,6 @@ static __always_inline void nat_xdp_rewrite(struct iphdr *iph, void *data_end,
  * their own: inlined, their branches would multiply those of the bridge.
  */
 
-#define NAT_XDP_OUTBOUND	1	/* nat_xdp_refresh: the VM sent it */
-#define NAT_XDP_WRITE		2	/* ... and the packet is on its way */
-
-/*
- * Once a second of a flow (nat_flow_due): check that its mapping (the one
- * of ok) still lives and is the flow's; 0 if so, -1 for tc. With
- * NAT_XDP_WRITE, also write the flow's time and state and stretch the
- * mapping's life. A stretched mapping lives at least a timeout (10 s and
- * more) longer, so until the flow is due again its mapping need not be
- * read: that is what lets one lookup serve a packet.
- */
-__attribute__((noinline)) int nat_xdp_refresh(struct xv_nat_flow *f,
-					      const struct xv_nat_out_key *ok,
-					      __u32 tcp_flags, __u32 how)
-{
-	const struct xv_cfg *cfg = nat_cfg();
-	__u64 now = bpf_ktime_get_coarse_ns();
-	struct xv_nat_map *m;
-
-	if (!f || !ok)
-		return -1;
-	m = bpf_map_lookup_elem(&xv_nat_out, ok);
-	if (!m || !nat_map_alive(m, now) ||
-	    m->outside_port != f->outside_port ||
-	    m->outside_addr != f->outside_addr)
-		return -1;
-	if (how & NAT_XDP_WRITE) {
-		nat_flow_seen(f, ok->proto, tcp_flags,
-			      how & NAT_XDP_OUTBOUND, now);
-		nat_map_stretch(m, f, ok->proto, cfg);
-	}
-	return 0;
-}
-
 /*
  * A VM's packet to the gateway MAC, arrived on port of network net.
  * XDP_REDIRECT when it left translated, XV_NAT_PASS for tc.
@@ -211,7 +177,6 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 	struct iphdr *iph = (void *)(eth + 1);
 	struct nat_xdp_pkt p = {};
 	const struct xv_port *upl;
-	struct xv_nat_out_key ok = {};
 	const struct xv_cfg *cfg;
 	struct xv_nat_flow *f;
 	__u32 uplink;
@@ -240,19 +205,16 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 		return XV_NAT_PASS;
 	}
 
-	/* One lookup finds the flow, and the outside port with it. */
+	/*
+	 * One lookup finds the flow, and the outside port with it: a live
+	 * flow holds its port (the collector keeps the ports of live flows).
+	 */
 	cfg = nat_cfg();
 	f = nat_flow_lookup(p.saddr, p.sport, p.daddr, p.dport, p.proto, cfg,
 			    now);
-	if (!f || f->outside_addr != outside)
+	if (!f)
 		return XV_NAT_PASS;
-
-	ok.addr = p.saddr;
-	ok.port = p.sport;
-	ok.proto = p.proto;
 	due = nat_flow_due(f, p.proto, p.tcp_flags, true, now);
-	if (due && nat_xdp_refresh(f, &ok, p.tcp_flags, NAT_XDP_OUTBOUND))
-		return XV_NAT_PASS;
 
 	nat_fib_params(&fib, p.proto, p.saddr, p.daddr, p.sport, p.dport,
 		       net->host_if, bpf_ntohs(iph->tot_len));
@@ -263,8 +225,7 @@ __attribute__((noinline)) int nat_xdp_outbound(struct xdp_md *ctx,
 		return XV_NAT_PASS;
 
 	if (due)
-		nat_xdp_refresh(f, &ok, p.tcp_flags,
-				NAT_XDP_OUTBOUND | NAT_XDP_WRITE);
+		nat_flow_seen(f, p.proto, p.tcp_flags, true, now);
 
 	nat_xdp_rewrite(iph, data_end, true, outside, f->outside_port);
 	mac_copy(eth->h_dest, fib.dmac);
@@ -288,13 +249,11 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	struct iphdr *iph = (void *)(eth + 1);
 	struct nat_xdp_pkt p = {};
 	struct xv_neigh_key nk = {};
-	struct xv_nat_in_key ik = {};
-	struct xv_nat_out_key ok = {};
 	const struct xv_port *target;
 	const struct xv_net *net;
 	const struct xv_cfg *cfg;
-	struct xv_nat_map *rin;
 	struct xv_nat_flow *f;
+	struct nat_map m;
 	struct xv_neigh *n;
 	struct xv_stats *s;
 	__u8 mac[ETH_ALEN];
@@ -308,39 +267,28 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 	    p.daddr != upl->addr)
 		return XV_NAT_PASS;
 	/*
-	 * The outside port names its inside endpoint (xv_nat_in, written
-	 * when the port was claimed); a live flow of that endpoint with this
-	 * remote, on this port, proves the mapping lives.
+	 * The outside port names its inside endpoint (xv_nat_port); a live
+	 * flow of that endpoint with this remote, on this port, proves the
+	 * mapping lives.
 	 */
-	ik.addr = p.daddr;
-	ik.port = p.dport;
-	ik.proto = p.proto;
-	rin = bpf_map_lookup_elem(&xv_nat_in, &ik);
-	if (!rin)
+	if (!nat_find_in(p.daddr, p.dport, p.proto, &m))
 		return XV_NAT_PASS;
 	cfg = nat_cfg();
-	f = nat_flow_lookup(rin->inside_addr, rin->inside_port, p.saddr,
-			    p.sport, p.proto, cfg, now);
-	if (!f || f->outside_port != p.dport || f->outside_addr != p.daddr)
+	f = nat_flow_find(&m, p.saddr, p.sport, p.proto, cfg, now);
+	if (!f)
 		return XV_NAT_PASS;	/* filtering, or a new flow: tc */
-	netid = rin->net;
+	netid = m.net;
 	net = bpf_map_lookup_elem(&xv_net, &netid);
-	if (!net)
+	if (!net || net->uplink != ctx->ingress_ifindex)
 		return XV_NAT_PASS;
-
-	ok.addr = rin->inside_addr;
-	ok.port = rin->inside_port;
-	ok.proto = p.proto;
 	due = nat_flow_due(f, p.proto, p.tcp_flags, false, now);
-	if (due && nat_xdp_refresh(f, &ok, p.tcp_flags, 0))
-		return XV_NAT_PASS;
 
 	nk.net = netid;
-	nk.addr = rin->inside_addr;
+	nk.addr = m.inside_addr;
 	n = bpf_map_lookup_elem(&xv_neigh, &nk);
-	mac_copy(mac, n ? n->mac : rin->vm_mac);
-	if (mac_is_zero(mac))
+	if (!n)
 		return XV_NAT_PASS;
+	mac_copy(mac, n->mac);
 	out = fdb_lookup(netid, mac, now, fdb_ageing_ns());
 	if (!out)
 		return XV_NAT_PASS;
@@ -359,10 +307,9 @@ __attribute__((noinline)) int nat_xdp_inbound(struct xdp_md *ctx,
 		s->rx_bytes += data_end - data;
 	}
 	if (due)
-		nat_xdp_refresh(f, &ok, p.tcp_flags, NAT_XDP_WRITE);
+		nat_flow_seen(f, p.proto, p.tcp_flags, false, now);
 
-	nat_xdp_rewrite(iph, data_end, false, rin->inside_addr,
-			rin->inside_port);
+	nat_xdp_rewrite(iph, data_end, false, m.inside_addr, m.inside_port);
 	mac_copy(eth->h_dest, mac);
 	mac_copy(eth->h_source, net->host_mac);
 	STAT_INC(s, nat_in);

@@ -87,7 +87,12 @@ struct pf_vm {
 	__u32 ip;		/* 0: none */
 };
 
-/* A NAT mapping written before every round (both directions). */
+/*
+ * A NAT mapping written before every round: a dynamic one is the
+ * xv_nat_port word of its outside port naming the inside endpoint, and its
+ * flow; a forward is its two xv_nat_fwd entries and a static word. The
+ * VMs' MACs are in xv_neigh (all of pf_vms), as the datapath learns them.
+ */
 struct pf_map {
 	__u32 net;
 	__u8 proto;
@@ -95,11 +100,23 @@ struct pf_map {
 	__u16 in_port, out_port;
 	__u32 remote;		/* a flow to it, 0: none */
 	__u16 rport;
-	__u8 kind;		/* PF_MAP_LIVE, _STATIC, _EXPIRED */
-	const __u8 *vm_mac;	/* NULL: not known */
+	__u8 kind;		/* PF_MAP_* */
 };
 
-enum { PF_MAP_LIVE, PF_MAP_STATIC, PF_MAP_EXPIRED };
+/*
+ * The collector does not run: its epoch stays PF_EPOCH (pf_topo.c). A
+ * dynamic port is held while marked in the epoch or the one before.
+ */
+enum {
+	PF_MAP_LIVE,		/* flow live, port marked this epoch */
+	PF_MAP_LIVE_OLD,	/* flow live, port marked the epoch before:
+				 * the next tick marks it again */
+	PF_MAP_STATIC,		/* a forward */
+	PF_MAP_DYING,		/* flow expired, not yet removed; port
+				 * still marked this epoch */
+	PF_MAP_EXPIRED,		/* flow expired; port marked two epochs
+				 * ago: free to take, not yet swept */
+};
 
 extern const struct pf_dev pf_devs[];
 extern const size_t pf_ndevs;

@@ -109,26 +109,25 @@ const struct pf_vm pf_vms[] = {
 };
 const size_t pf_nvms = sizeof(pf_vms) / sizeof(pf_vms[0]);
 
-static const __u8 M21[6] = VMMAC(2, 0x21), M22[6] = VMMAC(2, 0x22);
-static const __u8 M41[6] = VMMAC(4, 0x41);
-
 const struct pf_map pf_maps[] = {
 	{ 2, IPPROTO_UDP, IP4(192, 168, 100, 21), 5353, 20001,
-	  IP4(198, 51, 100, 1), 53, PF_MAP_LIVE, M21 },
+	  IP4(198, 51, 100, 1), 53, PF_MAP_LIVE },
 	{ 2, IPPROTO_TCP, IP4(192, 168, 100, 21), 33000, 20002,
-	  IP4(198, 51, 100, 1), 80, PF_MAP_LIVE, M21 },
+	  IP4(198, 51, 100, 1), 80, PF_MAP_LIVE },
 	{ 2, IPPROTO_ICMP, IP4(192, 168, 100, 22), 0x4242, 20003,
-	  IP4(198, 51, 100, 2), 0, PF_MAP_LIVE, M22 },
+	  IP4(198, 51, 100, 2), 0, PF_MAP_LIVE_OLD },
 	{ 2, IPPROTO_UDP, IP4(192, 168, 100, 21), 7777, 20004,
-	  IP4(198, 51, 100, 3), 7, PF_MAP_EXPIRED, M21 },
+	  IP4(198, 51, 100, 3), 7, PF_MAP_EXPIRED },
+	{ 2, IPPROTO_UDP, IP4(192, 168, 100, 22), 6000, 20005,
+	  IP4(198, 51, 100, 3), 7, PF_MAP_DYING },
 	{ 2, IPPROTO_TCP, IP4(192, 168, 100, 22), 80, 8080, 0, 0,
-	  PF_MAP_STATIC, NULL },
+	  PF_MAP_STATIC },
 	{ 2, IPPROTO_UDP, IP4(192, 168, 100, 99), 5000, 5000, 0, 0,
-	  PF_MAP_STATIC, NULL },
+	  PF_MAP_STATIC },
 	{ 4, IPPROTO_UDP, IP4(192, 168, 200, 41), 4000, 30001,
-	  IP4(198, 18, 0, 1), 4000, PF_MAP_LIVE, M41 },
+	  IP4(198, 18, 0, 1), 4000, PF_MAP_LIVE },
 	{ 4, IPPROTO_TCP, IP4(192, 168, 200, 41), 22, 2222, 0, 0,
-	  PF_MAP_STATIC, NULL },
+	  PF_MAP_STATIC },
 };
 const size_t pf_nmaps = sizeof(pf_maps) / sizeof(pf_maps[0]);
 
@@ -400,48 +399,98 @@ static __u64 timeout_ns(__u8 proto)
 	}
 }
 
+/*
+ * The collector's state, as xv_gc_start leaves it (a fixed salt, so that a
+ * seed replays), its timer never armed: the fuzzer's tables change only
+ * by the runs it makes and by its resets.
+ */
+#define PF_EPOCH	7
+#define PF_SALT		0x5eed5a17u
+
 static int write_map(struct xvnet_traced *skel, const struct pf_map *e,
 		     __u64 now)
 {
 	const struct pf_net *n = &pf_nets[e->net];
-	struct xv_nat_out_key ok = { .addr = htonl(e->in_ip),
-				     .port = htons(e->in_port),
-				     .proto = e->proto };
-	struct xv_nat_in_key ik = { .addr = htonl(n->outside),
-				    .port = htons(e->out_port),
-				    .proto = e->proto };
-	struct xv_nat_map m = {
-		.inside_addr = ok.addr, .outside_addr = ik.addr,
-		.inside_port = ok.port, .outside_port = ik.port,
-		.net = e->net,
-	};
+	__u32 key = (__u32)xv_nat_port_index(e->proto, e->out_port);
+	struct xv_nat_port w = { .inside_addr = htonl(e->in_ip),
+				 .inside_port = htons(e->in_port),
+				 .net = (__u8)e->net, .mark = PF_EPOCH };
 	struct xv_nat_flow_key fk = {
-		.inside_addr = ok.addr, .remote_addr = htonl(e->remote),
-		.inside_port = ok.port, .proto = e->proto,
+		.inside_addr = htonl(e->in_ip), .remote_addr = htonl(e->remote),
+		.inside_port = htons(e->in_port), .proto = e->proto,
 		.remote_port = e->proto == IPPROTO_ICMP ? 0 : htons(e->rport),
 	};
-	struct xv_nat_flow f = { .outside_addr = ik.addr,
-				 .outside_port = ik.port,
-				 .state = XV_NAT_ESTABLISHED };
+	struct xv_nat_flow f = { .outside_port = htons(e->out_port),
+				 .state = XV_NAT_ESTABLISHED,
+				 .seen_ns = now - SEC_NS / 10 };
 
-	if (e->vm_mac)
-		memcpy(m.vm_mac, e->vm_mac, 6);
-	if (e->kind == PF_MAP_STATIC) {
-		m.flags = XV_NAT_STATIC;
-	} else if (e->kind == PF_MAP_EXPIRED) {
-		m.seen_ns = now - timeout_ns(e->proto) - 2 * SEC_NS;
-		m.expires_ns = now - 2 * SEC_NS;
-	} else {
-		m.seen_ns = now - SEC_NS / 10;
-		m.expires_ns = m.seen_ns + timeout_ns(e->proto);
+	switch (e->kind) {
+	case PF_MAP_STATIC: {
+		struct xv_nat_fwd_key in = { .addr = htonl(n->outside),
+					     .port = htons(e->out_port),
+					     .proto = e->proto,
+					     .dir = XV_NAT_FWD_IN };
+		struct xv_nat_fwd_key out = { .addr = htonl(e->in_ip),
+					      .port = htons(e->in_port),
+					      .proto = e->proto,
+					      .dir = XV_NAT_FWD_OUT };
+		struct xv_nat_fwd to_vm = { .addr = out.addr, .port = out.port,
+					    .net = e->net };
+		struct xv_nat_fwd to_out = { .addr = in.addr, .port = in.port,
+					     .net = e->net };
+		int fd = bpf_map__fd(skel->maps.xv_nat_fwd);
+
+		w = (struct xv_nat_port){ .mark = XV_NAT_MARK_STATIC };
+		if (bpf_map_update_elem(fd, &in, &to_vm, 0) ||
+		    bpf_map_update_elem(fd, &out, &to_out, 0))
+			return -errno;
+		break;
 	}
-	f.seen_ns = m.seen_ns;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xv_nat_out), &ok, &m, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.xv_nat_in), &ik, &m, 0))
+	case PF_MAP_LIVE_OLD:
+		w.mark = PF_EPOCH - 1;
+		break;
+	case PF_MAP_DYING:
+		f.seen_ns = now - timeout_ns(e->proto) - 2 * SEC_NS;
+		break;
+	case PF_MAP_EXPIRED:
+		f.seen_ns = now - timeout_ns(e->proto) - 2 * SEC_NS;
+		w.mark = PF_EPOCH - 2;
+		break;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xv_nat_port), &key, &w,
+				0))
 		return -errno;
 	if (e->remote &&
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.xv_nat_flow), &fk, &f, 0))
 		return -errno;
+	return 0;
+}
+
+/*
+ * Every port the datapath may have claimed free again: it claims only
+ * ports of a nat network's range (nat_map_get), so those, of every
+ * protocol, are zeroed (an array has nothing to delete); the words of
+ * pf_maps are written again after.
+ */
+static int ports_clear(struct xvnet_traced *skel)
+{
+	int fd = bpf_map__fd(skel->maps.xv_nat_port);
+	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	struct xv_nat_port zero = {};
+	__u32 i, p, key;
+
+	for (i = 1; i < PF_NETS; i++) {
+		if (pf_nets[i].mode != XV_MODE_NAT)
+			continue;
+		for (p = 0; p < sizeof(protos); p++)
+			for (key = (__u32)xv_nat_port_index(protos[p],
+							    pf_nets[i].nat_lo);
+			     key <= (__u32)xv_nat_port_index(protos[p],
+							     pf_nets[i].nat_hi);
+			     key++)
+				if (bpf_map_update_elem(fd, &key, &zero, 0))
+					return -errno;
+	}
 	return 0;
 }
 
@@ -450,17 +499,22 @@ int pf_topo_reset(struct xvnet_traced *skel)
 	__u64 now = now_ns(), fresh = now - SEC_NS / 10;
 	int fd_fdb = bpf_map__fd(skel->maps.xv_fdb);
 	int fd_neigh = bpf_map__fd(skel->maps.xv_neigh);
+	struct xv_gc gc = { .salt = PF_SALT, .epoch = PF_EPOCH };
+	__u32 zero = 0;
 	size_t i;
 	int err;
 
 	if ((err = map_clear(fd_fdb)) ||
-	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_out))) ||
-	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_in))) ||
 	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_flow))) ||
+	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_fwd))) ||
+	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_count))) ||
+	    (err = ports_clear(skel)) ||
 	    (err = map_clear(bpf_map__fd(skel->maps.xv_nat_frag))) ||
 	    (err = map_clear(bpf_map__fd(skel->maps.xv_guard))) ||
 	    (err = map_clear(fd_neigh)))
 		return err;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xv_gc), &zero, &gc, 0))
+		return -errno;
 	for (i = 0; i < sizeof(fdb_base) / sizeof(fdb_base[0]); i++) {
 		struct xv_fdb_key k = { .net = fdb_base[i].net };
 		struct xv_fdb_val v = { .ifindex = fdb_base[i].ifindex,

@@ -9,8 +9,9 @@
 #    table; vm1's TCP stream, established before, keeps going, and only
 #    new sessions are refused (nat-table-full) -- nothing is evicted;
 #  - the collector: once the UDP timeout has passed, the kernel-side
-#    collector has removed the expired sessions (the pinned maps empty
-#    again, the per-address counts back to zero) and new sessions work;
+#    collector has removed the expired sessions (the flow table empty
+#    again, every outside port free but the forwards', the per-address
+#    counts back to zero) and new sessions work;
 #  - nat_sessions sizes the flow table: a reload that asks for another size
 #    while it runs is refused (FILE:LINE, exit 1) and changes nothing; down
 #    and up make it that size.
@@ -89,14 +90,29 @@ map_entries() {
 	bpftool map dump pinned "$PIN/$1" -j 2>/dev/null | jq length
 }
 
-# collected: every dynamic entry of the NAT maps and every count is gone.
+# dyn_ports: words of xv_nat_port held by dynamic mappings: neither free
+# (all zero) nor reserved by a forward (mark, the last byte, 0xff). From
+# the raw bytes, with or without BTF.
+dyn_ports() {
+	bpftool map dump pinned "$PIN/xv_nat_port" -j 2>/dev/null |
+		jq '[.[] | .value | select(.[7] != "0xff" and any(.[]; . != "0x00"))] | length'
+}
+
+# collected: every flow, every dynamic port and every count is gone. The
+# collector removes a flow at the first tick past its timeout, then frees
+# its port two ticks later at the earliest and sweeps all of them in three
+# (bpf/lib/gc.h, a tick a second): up to ~4 s after the flow went.
 collected() {
-	local f o i c
-	f=$(map_entries xv_nat_flow) o=$(map_entries xv_nat_out)
-	i=$(map_entries xv_nat_in) c=$(bpftool map dump pinned "$PIN/xv_nat_count" -j |
-		jq '[.[] | select(.formatted.value != 0)] | length')
-	[ "$f" = 0 ] && [ "$o" = 0 ] && [ "$i" = 0 ] && [ "$c" = 0 ] && return 0
-	CHECK_WHY="left after the timeout: $f flows, $o mappings, $i outside entries, $c counts"
+	local f p c end=$((SECONDS + 6))
+	while :; do
+		f=$(map_entries xv_nat_flow) p=$(dyn_ports)
+		c=$(bpftool map dump pinned "$PIN/xv_nat_count" -j |
+			jq '[.[] | select(.formatted.value != 0)] | length')
+		[ "$f" = 0 ] && [ "$p" = 0 ] && [ "$c" = 0 ] && return 0
+		[ $SECONDS -ge $end ] && break
+		sleep 1
+	done
+	CHECK_WHY="left after the timeout: $f flows, $p dynamic ports, $c counts"
 	return 1
 }
 

@@ -895,8 +895,8 @@ static int g_reset(const struct g_fx *fx)
 	if (map_clear(fd_fdb, sizeof(struct xv_fdb_key)) ||
 	    map_clear(fd_guard, sizeof(__u32)) ||
 	    map_clear(fd_lock, sizeof(struct xv_lock_key)) ||
-	    map_clear(fd_nat_out, sizeof(struct xv_nat_out_key)) ||
-	    map_clear(fd_nat_in, sizeof(struct xv_nat_in_key)) ||
+	    nat_ports_clear() ||
+	    map_clear(fd_nat_fwd, sizeof(struct xv_nat_fwd_key)) ||
 	    map_clear(fd_nat_flow, sizeof(struct xv_nat_flow_key)) ||
 	    map_clear(fd_nat_frag, sizeof(struct xv_nat_frag_key)) ||
 	    map_clear(fd_neigh, sizeof(struct xv_neigh_key)))
