@@ -303,6 +303,33 @@ enum xv_nat_state {
 	XV_NAT_CLOSING,		/* FIN or RST seen */
 };
 
+/*
+ * How long a flow of proto in state lives idle (ns): cfg's timeout, or the
+ * config's default for a knob left 0 (or no cfg at all). The datapath and
+ * `xvnet nat` judge a flow alive by the same rule.
+ */
+static inline __u64 xv_nat_timeout(const struct xv_cfg *cfg, __u8 proto,
+				   __u8 state)
+{
+	const __u64 sec = 1000000000ULL;
+	__u64 t;
+
+	switch (proto) {
+	case 6:		/* TCP */
+		if (state == XV_NAT_ESTABLISHED)
+			t = cfg ? cfg->tcp_est_ns : 0;
+		else
+			t = cfg ? cfg->tcp_trans_ns : 0;
+		return t ? t : (state == XV_NAT_ESTABLISHED ? 7440 : 240) * sec;
+	case 17:	/* UDP */
+		t = cfg ? cfg->udp_ns : 0;
+		return t ? t : 300 * sec;
+	default:	/* ICMP echo */
+		t = cfg ? cfg->icmp_ns : 0;
+		return t ? t : 60 * sec;
+	}
+}
+
 struct xv_nat_flow {
 	__be16 outside_port;	/* its mapping's, on the uplink's address */
 	__u8 state;		/* enum xv_nat_state */

@@ -108,37 +108,6 @@ static const char *link_name(int ifindex, char *buf)
 static const __u8 nat_protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
 
 /*
- * The timeout that decides whether a flow is alive: the datapath's, whose
- * defaults stand for a knob left 0.
- */
-static __u64 flow_timeout(const struct xv_cfg *k, __u8 proto, __u8 state)
-{
-	const __u64 sec = 1000000000ULL;
-	__u64 t, dflt;
-
-	switch (proto) {
-	case IPPROTO_TCP:
-		if (state == XV_NAT_ESTABLISHED) {
-			t = k->tcp_est_ns;
-			dflt = 7440 * sec;
-		} else {
-			t = k->tcp_trans_ns;
-			dflt = 240 * sec;
-		}
-		break;
-	case IPPROTO_UDP:
-		t = k->udp_ns;
-		dflt = 300 * sec;
-		break;
-	default:
-		t = k->icmp_ns;
-		dflt = 60 * sec;
-		break;
-	}
-	return t ? t : dflt;
-}
-
-/*
  * How long a flow has been idle. The datapath's clock (coarse) may be a
  * little behind ours; a time far ahead is one up set to end the flow.
  */
@@ -152,8 +121,8 @@ static __u64 flow_idle(__u64 now, __u64 seen_ns)
 static bool flow_live(const struct xv_cfg *k, const struct xv_nat_flow_key *fk,
 		      const struct xv_nat_flow *f, __u64 now)
 {
-	return flow_idle(now, f->seen_ns) <
-	       flow_timeout(k, fk->proto, f->state);
+	return flow_idle(now, f->seen_ns) < xv_nat_timeout(k, fk->proto,
+							    f->state);
 }
 
 /*

@@ -42,7 +42,7 @@ static long gc_flow(struct bpf_map *map, struct xv_nat_flow_key *k,
 	union nat_port_word v, marked;
 	__u64 *w;
 
-	if (c->now - f->seen_ns > nat_timeout(c->cfg, k->proto, f->state)) {
+	if (c->now - f->seen_ns > xv_nat_timeout(c->cfg, k->proto, f->state)) {
 		nat_count_put(k->inside_addr);
 		bpf_map_delete_elem(map, k);
 		return 0;

@@ -197,27 +197,6 @@ static __always_inline const struct xv_cfg *nat_cfg(void)
 	return bpf_map_lookup_elem(&xv_cfg, &zero);
 }
 
-static __always_inline __u64 nat_timeout(const struct xv_cfg *cfg, __u8 proto,
-					 __u8 state)
-{
-	__u64 t;
-
-	switch (proto) {
-	case IPPROTO_TCP:
-		if (state == XV_NAT_ESTABLISHED)
-			t = cfg ? cfg->tcp_est_ns : 0;
-		else
-			t = cfg ? cfg->tcp_trans_ns : 0;
-		return t ? t : (state == XV_NAT_ESTABLISHED ? 7440 : 240) * XV_SEC;
-	case IPPROTO_UDP:
-		t = cfg ? cfg->udp_ns : 0;
-		return t ? t : 300 * XV_SEC;
-	default:
-		t = cfg ? cfg->icmp_ns : 0;
-		return t ? t : 60 * XV_SEC;
-	}
-}
-
 /*
  * A mapping, as a packet's path holds it: the inside endpoint, the outside
  * port it has on the uplink's address, and whether a forward made it.
@@ -429,59 +408,52 @@ static long nat_cand_look(__u32 i, void *arg)
 	return 0;
 }
 
-/* Take candidate i, from the one chosen on, if still free or stale. */
-static long nat_cand_take(__u32 i, void *arg)
+/*
+ * Port for sc's endpoint: ours and in use (kept, marked this epoch), or
+ * free or stale (taken).
+ */
+static __always_inline bool nat_port_try(struct nat_scan *sc, __u32 port)
 {
-	struct nat_scan *sc = arg;
-	__u32 port;
+	__u64 *w = nat_port_at(sc->proto, port);
 	union nat_port_word v;
-	__u64 *w;
 
-	if (sc->free < 0 || i < (__u32)sc->free)
-		return 0;
-	port = nat_candidate(i, sc->hint, sc->want, sc->h, sc->lo,
-				    sc->range);
-	w = nat_port_at(sc->proto, port);
 	if (!w)
-		return 0;
-	v.w = *(volatile __u64 *)w;
-	if (v.e.mark != XV_NAT_MARK_STATIC && !nat_port_fresh(v, sc->me.e.mark) &&
-	    nat_port_take(w, v.w, sc->me.w)) {
-		sc->port = port;
-		sc->taken = true;
-		return 1;
-	}
-	return 0;
-}
-
-/* The whole range, from a random start: ours, or the first free port. */
-static long nat_scan_one(__u32 i, void *arg)
-{
-	struct nat_scan *sc = arg;
-	union nat_port_word v;
-	__u32 port;
-	__u64 *w;
-
-	if (!sc->range)
-		return 1;
-	port = sc->lo + (sc->start + i) % sc->range;
-	w = nat_port_at(sc->proto, port);
-	if (!w)
-		return 1;
+		return false;
 	v.w = *(volatile __u64 *)w;
 	if (v.e.mark == XV_NAT_MARK_STATIC)
-		return 0;
+		return false;
 	if (nat_port_fresh(v, sc->me.e.mark)) {
 		if (!nat_port_mine(v, sc->me) ||
 		    !nat_port_keep(w, v.w, sc->me.w))
-			return 0;
-	} else if (!nat_port_take(w, v.w, sc->me.w)) {
-		return 0;
-	} else {
+			return false;
+	} else if (nat_port_take(w, v.w, sc->me.w)) {
 		sc->taken = true;
+	} else {
+		return false;
 	}
 	sc->port = port;
-	return 1;
+	return true;
+}
+
+/* Candidate i, from the one chosen on (nat_cand_look). */
+static long nat_cand_take(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+
+	if (sc->free < 0 || i < (__u32)sc->free)
+		return 0;
+	return nat_port_try(sc, nat_candidate(i, sc->hint, sc->want, sc->h,
+					      sc->lo, sc->range));
+}
+
+/* The whole range, from a random start. */
+static long nat_scan_one(__u32 i, void *arg)
+{
+	struct nat_scan *sc = arg;
+
+	if (!sc->range)
+		return 1;
+	return nat_port_try(sc, sc->lo + (sc->start + i) % sc->range);
 }
 
 /*
@@ -634,7 +606,7 @@ static __always_inline bool nat_flow_live(const struct xv_nat_flow *f,
 					  __u8 proto, const struct xv_cfg *cfg,
 					  __u64 now)
 {
-	return now - f->seen_ns <= nat_timeout(cfg, proto, f->state);
+	return now - f->seen_ns <= xv_nat_timeout(cfg, proto, f->state);
 }
 
 /* The live flow of inside endpoint inside:iport with remote:rport, or NULL. */
@@ -718,7 +690,7 @@ nat_flow_touch(const struct nat_map *m, __be32 remote, __be16 rport, __u8 proto,
 	bool made = false;
 
 	f = bpf_map_lookup_elem(&xv_nat_flow, &fk);
-	if (!f || now - f->seen_ns > nat_timeout(cfg, proto, f->state) ||
+	if (!f || now - f->seen_ns > xv_nat_timeout(cfg, proto, f->state) ||
 	    f->outside_port != m->outside_port) {
 		/* A dead flow of the key is replaced in place: it counts. */
 		if (!f && !nat_count_take(m->inside_addr, max_sessions))
